@@ -1,0 +1,187 @@
+"""Writes audit records for every create, update and delete of an audited model.
+
+Signals catch writes from every path that uses the ORM's save and delete: views, the API,
+the admin, CLI commands, jobs and imports. Values are turned into JSON-safe forms so the
+hash computed at write time is the hash recomputed at verify time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from safepassage.audit import context
+from safepassage.audit.models import AuditChainHead, AuditRecord
+from safepassage.lib.hashchain import GENESIS, link_hash
+
+REDACTED = "[redacted]"
+_AUDITED: set[type[models.Model]] = set()
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The instance's concrete field values, redacted where the model asks for it."""
+    exclude = getattr(instance, "audit_exclude", frozenset())
+    redact = getattr(instance, "audit_redact", frozenset())
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(instance, field.attname)
+        data[field.attname] = REDACTED if field.name in redact and value else _jsonable(value)
+    return data
+
+
+def _describe(instance: models.Model) -> str:
+    # A person's name would survive their erasure in an append-only log: name the row instead.
+    if getattr(instance, "audit_hide_repr", False):
+        return f"{instance._meta.verbose_name} #{instance.pk}"
+    return str(instance)[:200]
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field -> [before, after] for every field whose value changed."""
+    keys = sorted(set(before) | set(after))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def append(
+    action: str, object_type: str, object_id: str, object_repr: str, changes: dict[str, Any]
+) -> AuditRecord:
+    """Append one record to the chain, under a lock on the chain head."""
+    ctx = context.current()
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=1, count=0, last_hash=GENESIS)
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        record = AuditRecord(
+            seq=head.count + 1,
+            created=timezone.now(),
+            source=ctx.source,
+            correlation_id=ctx.correlation_id,
+            actor_id=ctx.actor_id,
+            actor_label=ctx.actor_label,
+            organisation_id=ctx.organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            changes=changes,
+            prev_hash=head.last_hash,
+        )
+        record.hash = link_hash(record.prev_hash, record.content())
+        record.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=1).update(count=record.seq, last_hash=record.hash)
+    return record
+
+
+def _label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def _on_pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    before = None
+    if instance.pk is not None and not instance._state.adding:
+        old = sender._base_manager.filter(pk=instance.pk).first()
+        before = snapshot(old) if old is not None else None
+    instance._audit_before = before  # type: ignore[attr-defined]
+
+
+def _on_post_save(
+    sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
+) -> None:
+    if kwargs.get("raw"):
+        return
+    after = snapshot(instance)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        changes = diff({}, after)
+        action = AuditRecord.Action.CREATE
+    else:
+        changes = diff(before, after)
+        if not changes:
+            return  # A save that changed nothing audited (e.g. only last_login).
+        action = AuditRecord.Action.UPDATE
+    append(action, _label(sender), str(instance.pk), _describe(instance), changes)
+
+
+def _on_pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    instance._audit_before = snapshot(instance)  # type: ignore[attr-defined]
+    instance._audit_pk = instance.pk  # type: ignore[attr-defined]
+
+
+def _on_post_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    before = getattr(instance, "_audit_before", None) or snapshot(instance)
+    pk = getattr(instance, "_audit_pk", instance.pk)
+    append(
+        AuditRecord.Action.DELETE, _label(sender), str(pk), _describe(instance), diff(before, {})
+    )
+
+
+def _on_m2m_changed(
+    sender: Any,
+    instance: models.Model,
+    action: str,
+    model: type[models.Model],
+    pk_set: set[Any] | None,
+    **kwargs: Any,
+) -> None:
+    if action not in {"post_add", "post_remove", "post_clear"} or type(instance) not in _AUDITED:
+        return
+    field = next(
+        (f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), "m2m"
+    )
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    changes = {field: {verb: sorted(_jsonable(pk) for pk in (pk_set or set()))}}
+    append(
+        AuditRecord.Action.UPDATE,
+        _label(type(instance)),
+        str(instance.pk),
+        _describe(instance),
+        changes,
+    )
+
+
+def register(*models_to_audit: type[models.Model]) -> None:
+    """Audit every write to these models, whatever path it comes from."""
+    for model in models_to_audit:
+        if model in _AUDITED:
+            continue
+        _AUDITED.add(model)
+        uid = f"audit-{model._meta.label_lower}"
+        pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid + "-pre-save")
+        post_save.connect(_on_post_save, sender=model, dispatch_uid=uid + "-post-save")
+        pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=uid + "-pre-delete")
+        post_delete.connect(_on_post_delete, sender=model, dispatch_uid=uid + "-post-delete")
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(
+                _on_m2m_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"{uid}-{field.name}",
+            )
+
+
+def audited_models() -> frozenset[type[models.Model]]:
+    return frozenset(_AUDITED)

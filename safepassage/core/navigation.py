@@ -1,0 +1,43 @@
+"""The navigation: which sections a user sees follows the permission gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.urls import reverse
+
+from safepassage.access import gate
+from safepassage.access.policy import Action
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    url_name: str
+    model: type[models.Model] | None
+    resource: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+def _sections() -> list[Section]:
+    from safepassage.audit.models import AuditRecord
+    from safepassage.registry import models as m
+
+    return [
+        Section("Organisations", "registry:organisation-list", m.Organisation, "organisation"),
+        Section("Projects", "registry:project-list", m.Project, "project"),
+        Section("Sites", "registry:site-list", m.Site, "site"),
+        Section("Protected people", "registry:person-list", m.ProtectedPerson, "person"),
+        Section("Protection units", "registry:unit-list", m.ProtectionUnit, "unit"),
+        Section("Vehicles", "registry:vehicle-list", m.Vehicle, "vehicle"),
+        Section("Audit log", "audit:log", AuditRecord, "audit"),
+    ]
+
+
+def visible_sections(user: Any) -> list[Section]:
+    return [s for s in _sections() if gate.can(user, Action.VIEW, s.resource)]

@@ -1,0 +1,331 @@
+"""Who: perpetrator groups (with claim or attribution), targets, and engagement participants.
+
+Group names are canonicalised through one table of aliases, so "TTP", "Tehreek-e-Taliban
+Pakistan" and "Pakistani Taliban" all become "Tehrik-i-Taliban Pakistan". Threat actors exist
+only as group names attached to events: no person is ever profiled here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from safepassage.extract.casualties import nationality_of
+
+#: Canonical group names and the spellings that refer to them.
+GROUP_ALIASES: dict[str, tuple[str, ...]] = {
+    "Tehrik-i-Taliban Pakistan": (
+        r"Tehr[ei]e?k[- ]?[ei]?[- ]?Taliban(?:[- ]Pakistan)?",
+        r"Tehrik-i-Taliban(?: Pakistan)?",
+        r"TTP",
+        r"Pakistani Taliban",
+        r"Pakistan Taliban",
+        r"Pakistani Taleban",
+    ),
+    "Balochistan Liberation Army": (
+        r"Balochistan Liberation Army",
+        r"Baloch Liberation Army",
+        r"Baluchistan Liberation Army",
+        r"BLA",
+        r"Majeed Brigade",
+    ),
+    "Balochistan Liberation Front": (r"Baloch(?:istan)? Liberation Front", r"BLF"),
+    "Baloch Republican Army": (r"Baloch Republican Army", r"BRA"),
+    "Baloch Raaji Aajoi Sangar": (r"Baloch Raaji Aajoi Sangar", r"BRAS"),
+    "Islamic State Khorasan Province": (
+        r"Islamic State(?: Khorasan(?: Province)?)?",
+        r"IS-?K(?:P)?",
+        r"ISIS(?:-K)?",
+        r"Daesh",
+    ),
+    "Lashkar-e-Jhangvi": (r"Lashkar-e-Jhangvi", r"Lashkar-i-Jhangvi", r"LeJ"),
+    "Lashkar-e-Taiba": (r"Lashkar-e-Tai?yy?ba", r"LeT"),
+    "Jaish-e-Mohammed": (r"Jaish-e-Moh?amm?[ae]d", r"JeM"),
+    "Jamaat-ul-Ahrar": (r"Jamaat-ul-Ahrar", r"Jamat-ul-Ahrar", r"JuA"),
+    "Lashkar-e-Islam": (r"Lashkar-e-Islam",),
+    "Hafiz Gul Bahadur group": (r"Hafiz Gul Bahadur(?: group)?",),
+    "Tehreek-e-Jihad Pakistan": (r"Tehreek-e-Jihad Pakistan", r"TJP"),
+    "Sindhudesh Revolutionary Army": (r"Sindhudesh Revolutionary Army", r"SRA"),
+    "East Turkestan Islamic Movement": (r"East Turk[ei]stan Islamic Movement", r"ETIM"),
+    "al-Qaeda": (r"al[- ]Qa'?eda", r"al[- ]Qaida"),
+    "Hizbul Mujahideen": (r"Hizb-?ul[- ]Mujahideen",),
+    "Taliban": (r"Taliban", r"Taleban"),
+}
+
+_GROUP_RE = re.compile(
+    "|".join(
+        f"(?P<g{index}>\\b(?:{'|'.join(aliases)})\\b)"
+        for index, aliases in enumerate(GROUP_ALIASES.values())
+    )
+)
+_GROUP_NAMES = list(GROUP_ALIASES)
+
+_CLAIMED = re.compile(r"\bclaim(?:ed|s|ing)?\b(?!\s+(?:that|the\s+lives))", re.IGNORECASE)
+_ATTRIBUTED = re.compile(
+    r"\b(?:held\b.{0,80}?\bresponsible|blam(?:ed|es|ing)|attribut(?:ed|es)|accus(?:ed|es)|"
+    r"carried out by|behind the (?:attack|bombing|blast)|responsible for)\b",
+    re.IGNORECASE,
+)
+_SUSPECTED = re.compile(r"\b(?:suspect(?:ed|s)?|likely|believed|possibly|alleged(?:ly)?)\b", re.IGNORECASE)
+
+#: Attributing authorities, canonicalised. Province prefixes are read from the text.
+_AUTHORITY = re.compile(
+    r"(?P<prov>Khyber Pakhtunkhwa|KP|KPK|Balochistan|Sindh|Punjab)?\s*(?:'s\s+)?"
+    r"(?P<body>Counter[- ]Terrorism Department|CTD|police|Inter-Services Public Relations|ISPR|"
+    r"military|army|Interior Ministry|Ministry of Interior|Foreign Office|officials|government)\b",
+    re.IGNORECASE,
+)
+_PROVINCES = {
+    "khyber pakhtunkhwa": "Khyber Pakhtunkhwa",
+    "kp": "Khyber Pakhtunkhwa",
+    "kpk": "Khyber Pakhtunkhwa",
+    "balochistan": "Balochistan",
+    "sindh": "Sindh",
+    "punjab": "Punjab",
+}
+_BODIES = {
+    "counter-terrorism department": "Counter-Terrorism Department",
+    "counter terrorism department": "Counter-Terrorism Department",
+    "ctd": "Counter-Terrorism Department",
+    "police": "Police",
+    "inter-services public relations": "Inter-Services Public Relations",
+    "ispr": "Inter-Services Public Relations",
+    "military": "Pakistan Army",
+    "army": "Pakistan Army",
+    "interior ministry": "Ministry of Interior",
+    "ministry of interior": "Ministry of Interior",
+    "foreign office": "Foreign Office",
+    "officials": "officials",
+    "government": "government",
+}
+
+
+def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Return ``(start, end, canonical name)`` for every armed group named in the span."""
+    found = []
+    for match in _GROUP_RE.finditer(text, start, end):
+        index = int(next(key for key, value in match.groupdict().items() if value)[1:])
+        found.append((match.start(), match.end(), _GROUP_NAMES[index]))
+    return found
+
+
+def _authority(sentence: str) -> str | None:
+    best: str | None = None
+    for match in _AUTHORITY.finditer(sentence):
+        body = _BODIES.get(re.sub(r"\s+", " ", match.group("body").lower()))
+        if body is None:
+            continue
+        prov = match.group("prov")
+        if prov and body in ("Counter-Terrorism Department", "Police"):
+            return f"{_PROVINCES[prov.lower()]} {body}"
+        if body not in ("officials", "government") or best is None:
+            best = body
+    return best
+
+
+def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Return the perpetrator objects stated in one sentence ``text[start:end]``."""
+    groups = find_groups(text, start, end)
+    if not groups:
+        return []
+    sentence = text[start:end]
+    names: list[str] = []
+    for _s, _e, name in groups:
+        if name not in names:
+            names.append(name)
+    # "Taliban" is a generic fallback: drop it when a specific Taliban group is named.
+    if "Taliban" in names and "Tehrik-i-Taliban Pakistan" in names:
+        names.remove("Taliban")
+    if _CLAIMED.search(sentence) and not _ATTRIBUTED.search(sentence):
+        relation, by = "claimed", None
+    elif _SUSPECTED.search(sentence):
+        relation, by = "suspected", _authority(sentence)
+    else:
+        relation, by = "attributed", _authority(sentence)
+    return [{"name": name, "relation": relation, "by": by} for name in names]
+
+
+_TARGET_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"\bconvoy\b", "convoy"),
+        (r"\b(?:bus|coach|van|minibus)\b", "bus"),
+        (r"\b(?:vehicle|car|truck|jeep)\b", "vehicle"),
+        (r"\bairport\b", "airport"),
+        (r"\bhotel\b", "hotel"),
+        (r"\bconsulate\b|\bembassy\b", "consulate"),
+        (r"\b(?:police\s+(?:station|post|van|mobile)|check\s*post|checkpoint|policemen|police)\b", "police"),
+        (r"\b(?:army|military|soldiers|troops|cantonment|base|camp|FC\s+post)\b", "military"),
+        (r"\b(?:project\s+site|hydropower|dam|power\s+plant|construction\s+site)\b", "project_site"),
+        (r"\b(?:mosque|shrine|imambargah|church|temple)\b", "religious"),
+        (r"\b(?:market|bazaar|school|hospital)\b", "civilians"),
+    )
+)
+_TARGET_PEOPLE = re.compile(
+    r"\b(?P<nat>Chinese|Pakistani|Afghan|Iranian|American|British|Japanese|foreign)\s+"
+    r"(?P<noun>engineers|nationals|citizens|workers|employees|staff|personnel|tourists|officials|"
+    r"teachers|experts|technicians|labourers|laborers|diplomats|students)\b",
+    re.IGNORECASE,
+)
+
+
+def targets_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Return target objects (vehicles, facilities, groups of people) named in a sentence."""
+    sentence = text[start:end]
+    targets: list[dict[str, Any]] = []
+    people = _TARGET_PEOPLE.search(sentence)
+    people_nat = nationality_of(people.group("nat")) if people else None
+    for pattern, kind in _TARGET_TYPES:
+        match = pattern.search(sentence)
+        if match:
+            targets.append(
+                {"description": match.group(0).lower(), "type": kind, "nationality": people_nat if kind in ("convoy", "bus", "vehicle") else None}
+            )
+    for match in _TARGET_PEOPLE.finditer(sentence):
+        targets.append(
+            {
+                "description": f"{match.group('nat')} {match.group('noun')}",
+                "type": "civilians",
+                "nationality": nationality_of(match.group("nat")),
+            }
+        )
+    return targets
+
+
+@dataclass
+class Participant:
+    """A named person taking part in an engagement."""
+
+    name: str
+    title: str | None
+    organisation: str | None
+    country: str | None
+    start: int
+    counterpart: bool = False
+
+
+_TITLE_WORDS = (
+    r"(?:Deputy\s+|Vice\s+|Federal\s+|Chief\s+|Prime\s+|Foreign\s+|Interior\s+|Home\s+|Defence\s+|"
+    r"Defense\s+|State\s+|Senior\s+|Executive\s+|Provincial\s+)*"
+    r"(?:Minister(?:\s+(?:for|of)\s+[A-Z][\w]*(?:\s+(?:and|of)\s+[A-Z][\w]*|\s+[A-Z][\w]*)*)?|"
+    r"Secretary(?:\s+(?:for|of)\s+[A-Z][\w]*)?|Consul\s+General|Ambassador|President|Premier|"
+    r"Chairman|Senator|Governor|Chief\s+Minister|Inspector\s+General|Army\s+Chief|General|"
+    r"Director\s+General|Spokesperson|Commissioner|Envoy|Chief\s+Secretary)"
+)
+_TITLE_BEFORE = re.compile(
+    rf"(?P<nat>Chinese|Pakistani|Pakistan's|China's|Pakistan’s|China’s|US|American|Afghan|Iranian)?\s*"
+    rf"(?P<counterpart>(?:his|her|their)\s+(?:Chinese|Pakistani|Afghan|Iranian|US)?\s*counterpart\s+)?"
+    rf"(?P<title>{_TITLE_WORDS})?\s*(?:Dr\.?\s+|Mr\.?\s+|Ms\.?\s+|Gen\.?\s+)?$",
+)
+_COUNTERPART = re.compile(
+    r"(?:his|her|their)\s+(?P<nat>Chinese|Pakistani|Afghan|Iranian|US)?\s*counterpart,?\s*$"
+)
+_APPOSITIVE = re.compile(
+    r"^,\s+(?:the\s+)?(?P<title>[a-zA-Z ]{3,60}?)\s+of\s+(?P<org>(?:Pakistan's|China's|Pakistan’s|China’s|the)?\s*[A-Z][\w’' ]{2,80}?)(?=[,.;]|\s+and\b|\s+on\b|\s+to\b)"
+)
+_TITLE_ORGS = {
+    "interior minister": "Ministry of Interior",
+    "minister for interior": "Ministry of Interior",
+    "minister of interior": "Ministry of Interior",
+    "foreign minister": "Ministry of Foreign Affairs",
+    "home secretary": "Home Department",
+    "federal secretary of interior": "Ministry of Interior",
+}
+
+
+def _country_word(word: str | None) -> str | None:
+    if not word:
+        return None
+    cleaned = word.replace("’s", "").replace("'s", "")
+    if cleaned in ("Pakistan",):
+        return "PK"
+    if cleaned in ("China",):
+        return "CN"
+    return nationality_of(cleaned)
+
+
+def participants_in(
+    text: str, persons: Sequence[tuple[int, int]], home_country: str | None
+) -> list[Participant]:
+    """Describe the PERSON spans of an engagement: title, organisation and country.
+
+    A "counterpart" takes the title of the other side's first participant. A participant with
+    no nationality cue takes ``home_country`` (the country the report is about).
+    """
+    found: list[Participant] = []
+    seen: dict[str, Participant] = {}
+    for start, end in persons:
+        name = text[start:end].strip()
+        last = name.split()[-1]
+        known = next((p for key, p in seen.items() if key.split()[-1] == last), None)
+        if known is not None:
+            continue
+        before = text[max(0, start - 90) : start]
+        title_match = _TITLE_BEFORE.search(before)
+        title = None
+        country = None
+        counterpart = False
+        if title_match:
+            title = title_match.group("title")
+            country = _country_word(title_match.group("nat"))
+            if title_match.group("counterpart"):
+                counterpart = True
+                nat = re.search(r"Chinese|Pakistani|Afghan|Iranian|US", title_match.group("counterpart"))
+                country = country or (_country_word(nat.group(0)) if nat else None)
+        organisation = None
+        after = text[end : end + 160]
+        appositive = _APPOSITIVE.match(after)
+        if appositive and title is None:
+            title = appositive.group("title").strip()
+            org = appositive.group("org").strip()
+            nat_word = re.match(r"(Pakistan|China)(?:'s|’s)", org)
+            if nat_word:
+                country = country or _country_word(nat_word.group(1))
+                org = org[nat_word.end() :].strip()
+            organisation = org.removeprefix("the ").strip() or None
+        if title:
+            title = re.sub(r"\s+", " ", title).strip()
+            organisation = organisation or _TITLE_ORGS.get(title.lower())
+        participant = Participant(name, title, organisation, country, start, counterpart)
+        seen[name] = participant
+        found.append(participant)
+    if found:
+        lead = next((p for p in found if not p.counterpart), None)
+        for participant in found:
+            if participant.counterpart and lead is not None:
+                participant.title = participant.title or lead.title
+                participant.organisation = participant.organisation or lead.organisation
+        foreign = {p.country for p in found if p.country and p.country != home_country}
+        for participant in found:
+            if participant.country is None and home_country and (foreign or len(found) == 1):
+                participant.country = home_country
+    return found
+
+
+#: Engagement topics and the words that signal them.
+TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (topic, re.compile(pattern, re.IGNORECASE))
+    for topic, pattern in (
+        ("intelligence_sharing", r"\bintelligence[- ]sharing\b|\bsharing\s+(?:of\s+)?intelligence\b|\bshare\s+intelligence\b|\bintelligence\s+cooperation\b"),
+        ("protection_unit", r"\b(?:special\s+)?protection\s+unit\b|\bSPU\b|\bspecial\s+security\s+division\b"),
+        ("joint_exercise", r"\bjoint\s+(?:[a-z]+\s+){0,3}(?:exercises?|drills?)\b"),
+        ("training", r"\btraining\b|\bcapacity[- ]building\b|\bpolice\s+academy\b"),
+        ("border_security", r"\bborder\b|\bcross-border\b|\bsmuggling\b"),
+        ("counter_terrorism", r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror"),
+        ("movement_security", r"\bmovement\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b|\btravel\s+(?:security|guidelines|restrictions)\b|\bconvoy\s+security\b"),
+        ("cybercrime", r"\bcyber\s*-?crimes?\b|\bcyber\s+security\b|\bcybersecurity\b"),
+    )
+)
+
+
+def topics_in(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """Return the engagement topics signalled in the given spans, in the table's order."""
+    found = set()
+    for start, end in spans:
+        chunk = text[start:end]
+        for topic, pattern in TOPIC_PATTERNS:
+            if pattern.search(chunk):
+                found.add(topic)
+    return [topic for topic, _ in TOPIC_PATTERNS if topic in found]

@@ -1,0 +1,394 @@
+"""Deaths and injuries: totals, bounds, conflicting figures and a breakdown by group.
+
+The rules read one clause at a time. A casualty verb ("killed", "killing", "dead", "injured")
+points either back to its subject ("13 people ... were killed") or forward to its object
+("killing five Chinese nationals and their Pakistani driver"). The noun phrases found there are
+split into items: the first item followed by "including" is the total and the rest its breakdown;
+otherwise the items add up to the total.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from safepassage.extract.numbers import NUMBER_PATTERN, parse_number
+
+#: Nationality adjectives and nouns, and Pakistani institutions whose members are Pakistani.
+NATIONALITIES: dict[str, str] = {
+    "chinese": "CN",
+    "pakistani": "PK",
+    "pakistanis": "PK",
+    "pak": "PK",
+    "afghan": "AF",
+    "afghans": "AF",
+    "afghani": "AF",
+    "indian": "IN",
+    "indians": "IN",
+    "iranian": "IR",
+    "iranians": "IR",
+    "american": "US",
+    "americans": "US",
+    "us": "US",
+    "british": "GB",
+    "japanese": "JP",
+    "korean": "KR",
+    "german": "DE",
+    "french": "FR",
+    "russian": "RU",
+    "turkish": "TR",
+    "saudi": "SA",
+    "uzbek": "UZ",
+    "tajik": "TJ",
+    "frontier corps": "PK",
+    "frontier constabulary": "PK",
+    "fc": "PK",
+    "levies": "PK",
+    "rangers": "PK",
+    "pakistan army": "PK",
+    "police": "PK",
+    "policemen": "PK",
+    "ctd": "PK",
+}
+
+_PERPETRATOR_NOUNS = (
+    "militants|militant|terrorists|terrorist|attackers|attacker|assailants|assailant|insurgents|"
+    "insurgent|gunmen|gunman|bombers|bomber|rebels|rebel|separatists|separatist|fighters|"
+    "miscreants|extremists|kidnappers|taliban|jihadists|dacoits|suspects"
+)
+_PLURAL_NOUNS = (
+    "people|persons|civilians|nationals|citizens|engineers|workers|employees|staff|staffers|"
+    "personnel|soldiers|troops|servicemen|policemen|police|officers|cops|constables|officials|"
+    "guards|passengers|children|women|men|locals|labourers|laborers|miners|tourists|pilgrims|"
+    "worshippers|students|members|drivers|villagers|residents|tribesmen|jawans|others|"
+    "rangers|levies|commandos|sepoys|paramilitaries|family members|relatives|"
+    "chinese|pakistanis|afghans|indians|iranians|americans|foreigners|"
+    "bystanders|shoppers|protesters|teachers|doctors|journalists|lawyers|leaders|elders|"
+    "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|"
+    "children|boys|girls|cadets|recruits|" + _PERPETRATOR_NOUNS
+)
+_SINGULAR_NOUNS = (
+    "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
+    "police officer|officer|cop|constable|official|guard|passenger|child|woman|man|local|"
+    "labourer|laborer|miner|tourist|pilgrim|student|member|driver|villager|resident|"
+    "tribesman|jawan|ranger|commando|sepoy|boy|girl|teacher|doctor|journalist|lawyer|leader|"
+    "elder|commander|chief|spokesman|cleric|politician|official|judge|major|captain|colonel|"
+    "lieutenant|sergeant|subedar|naik|havildar|sipahi|bodyguard|guide|interpreter|"
+    "contractor|technician|expert|farmer|trader|shopkeeper|fisherman|"
+    "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
+    "fighter|kidnapper|suspect"
+)
+_STOP_MODIFIERS = frozenset(
+    "was were is are be been being when the of at in on and or to by for with as that which who "
+    "had has have from after before during while least than more over about into their his her "
+    "its them they it this these those there not no killed injured wounded dead including "
+    "died were among".split()
+)
+_STOP_ALT = "|".join(sorted(_STOP_MODIFIERS, key=len, reverse=True))
+_MODIFIER = rf"(?:(?!(?:{_STOP_ALT})\b)[A-Za-z][\w'’-]*\s+)"
+_ITEM_TAIL = re.compile(
+    rf"\s+(?P<mods>{_MODIFIER}{{0,4}})(?P<noun>{_PLURAL_NOUNS}|{_SINGULAR_NOUNS})\b",
+    re.IGNORECASE,
+)
+_SINGULAR_ITEM = re.compile(
+    rf"\b(?:their|his|her|its|a|an|one|the)\s+(?P<mods>(?:[A-Z][\w'’-]*\s+){{0,3}})"
+    rf"(?P<noun>{_SINGULAR_NOUNS})\b",
+)
+_UPPER_SINGULAR_ITEM = re.compile(
+    rf"\b(?:kills?|killing|killed|injures?|injuring|wounds?|wounding)\s+(?P<mods>(?:[A-Za-z][\w'’-]*\s+){{0,2}}?)(?P<noun>{_SINGULAR_NOUNS})\b",
+    re.IGNORECASE,
+)
+_PERPETRATOR_RE = re.compile(rf"\b(?:{_PERPETRATOR_NOUNS})\b", re.IGNORECASE)
+_GENERIC_GROUPS = frozenset({"people", "persons", "others", "person"})
+
+_KILL_VERB = re.compile(
+    r"\b(?P<verb>killing|kills|kill|killed|dead|died|dies|martyred|slain|perished|"
+    r"shot\s+dead|gunned\s+down|lost\s+(?:their|his|her)\s+li(?:ves|fe)|"
+    r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
+    r"(?:death\s+)?toll\s+(?:rose|rises|climbed|climbs|reached|jumped|has\s+risen|stood|stands|of|is|was)"
+    r"(?:\s+(?:to|at))?)\b",
+    re.IGNORECASE,
+)
+_INJURY_VERB = re.compile(
+    r"\b(?P<verb>injuring|injures|injure|injured|wounding|wounds|wound|wounded|hurt|"
+    r"sustained\s+injuries|were\s+hurt)\b",
+    re.IGNORECASE,
+)
+_FORWARD_VERBS = frozenset(
+    {"killing", "kills", "kill", "injuring", "injures", "injure", "wounding", "wounds", "wound"}
+)
+_AUX = re.compile(
+    r"\b(?:was|were|been|are|is|being|be|reportedly|allegedly|also|all|later)\s*$", re.IGNORECASE
+)
+_FORWARD_BOUNDARY = re.compile(
+    r"[.;:!?]|\b(?:in|on|at|near|when|after|during|while|since|who|which|that|but|as|by|"
+    r"killing|killed|kills|injuring|injured|injures|wounding|wounded|wounds|"
+    r"and\s+(?:injur|wound|kill)\w*)\b",
+    re.IGNORECASE,
+)
+_BACKWARD_BOUNDARY = re.compile(
+    r"[.;:!?]|\b(?:when|after|while|but|killing|killed|kills|injuring|injured|injures|wounding|"
+    r"wounded|wounds|dead|died)\b|—|–",
+    re.IGNORECASE,
+)
+_INCLUDING = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|mostly)\b", re.IGNORECASE)
+
+
+@dataclass
+class Item:
+    """One counted group in a casualty phrase: "nine Chinese engineers"."""
+
+    count: int
+    group: str | None
+    nationality: str | None
+    start: int
+    end: int
+    bound: str | None = None
+    vague: bool = False
+    perpetrator: bool = False
+
+
+@dataclass
+class Figure:
+    """The casualties stated by one clause."""
+
+    kind: str  # "dead" or "injured"
+    total: int
+    bound: str | None
+    start: int
+    end: int
+    items: list[Item] = field(default_factory=list)
+    breakdown: bool = False
+    #: True when the figure counts everyone ("13 people"), not one group ("two engineers").
+    whole: bool = True
+    perpetrators: int | None = None
+
+
+def nationality_of(group: str) -> str | None:
+    """Return the ISO code of the nationality a group phrase names, if any."""
+    lowered = group.lower()
+    for key, code in NATIONALITIES.items():
+        if re.search(rf"\b{re.escape(key)}\b", lowered):
+            return code
+    return None
+
+
+def _clean_group(mods: str, noun: str) -> str:
+    words = [w for w in mods.split() if w.lower() not in _STOP_MODIFIERS]
+    return " ".join([*words, noun]).strip()
+
+
+def _modifiers_ok(mods: str) -> bool:
+    return all(word.lower() not in _STOP_MODIFIERS for word in mods.split())
+
+
+def parse_items(text: str, start: int, end: int) -> list[Item]:
+    """Find counted groups ("five Chinese nationals", "their Pakistani driver") in a region."""
+    items: list[Item] = []
+    taken: list[tuple[int, int]] = []
+    for match in NUMBER_PATTERN.finditer(text, start, end):
+        number = parse_number(match)
+        if number is None:
+            continue
+        tail = _ITEM_TAIL.match(text, match.end(), end)
+        if tail and _modifiers_ok(tail.group("mods")):
+            noun = tail.group("noun")
+            group = _clean_group(tail.group("mods"), noun)
+            if number.article and noun.lower().endswith("s") and noun.lower() not in ("police",):
+                continue
+            items.append(
+                Item(
+                    count=number.value,
+                    group=group,
+                    nationality=nationality_of(group),
+                    start=number.start,
+                    end=tail.end(),
+                    bound=number.bound,
+                    vague=number.vague,
+                    perpetrator=bool(_PERPETRATOR_RE.fullmatch(noun)),
+                )
+            )
+            taken.append((number.start, tail.end()))
+        elif not number.article and (number.value < 1900 or number.value > 2100):
+            # A bare figure: "12 killed", "kills 3".
+            rest = text[match.end() : end].strip(" ,")
+            if not rest or _FORWARD_BOUNDARY.match(rest) or rest.lower().startswith("and"):
+                items.append(
+                    Item(number.value, None, None, number.start, number.end, number.bound, number.vague)
+                )
+                taken.append((number.start, number.end))
+    for match in _SINGULAR_ITEM.finditer(text, start, end):
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        group = _clean_group(match.group("mods"), match.group("noun"))
+        items.append(
+            Item(
+                count=1,
+                group=group,
+                nationality=nationality_of(group),
+                start=match.start(),
+                end=match.end(),
+                perpetrator=bool(_PERPETRATOR_RE.fullmatch(match.group("noun"))),
+            )
+        )
+    items.sort(key=lambda item: item.start)
+    return items
+
+
+def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None:
+    if not items:
+        return None
+    head = items[0]
+    between = text[head.end : items[1].start] if len(items) > 1 else ""
+    if len(items) > 1 and _INCLUDING.search(between):
+        parts = items[1:]
+        figure = Figure(
+            kind=kind,
+            total=head.count,
+            bound=head.bound,
+            start=head.start,
+            end=items[-1].end,
+            items=parts,
+            breakdown=True,
+            whole=head.group is None or head.group.lower() in _GENERIC_GROUPS,
+        )
+        perps = sum(item.count for item in parts if item.perpetrator)
+        figure.perpetrators = perps or None
+        return figure
+    total = sum(item.count for item in items)
+    specific = [item for item in items if item.group and item.group.lower() not in _GENERIC_GROUPS]
+    perps = sum(item.count for item in items if item.perpetrator)
+    return Figure(
+        kind=kind,
+        total=total,
+        bound=head.bound if len(items) == 1 else None,
+        start=head.start,
+        end=items[-1].end,
+        items=specific,
+        breakdown=len(items) > 1,
+        # One specific group ("two Chinese engineers") may be only part of the dead.
+        whole=len(items) > 1 or not specific,
+        perpetrators=perps or None,
+    )
+
+
+def _region_forward(text: str, start: int, end: int) -> tuple[int, int]:
+    boundary = _FORWARD_BOUNDARY.search(text, start, end)
+    # "including" lists run over commas, so only a real boundary word ends the phrase.
+    return start, boundary.start() if boundary else end
+
+
+def _region_backward(text: str, start: int, end: int) -> tuple[int, int]:
+    last = start
+    for match in _BACKWARD_BOUNDARY.finditer(text, start, end):
+        last = match.end()
+    return last, end
+
+
+def _upper_singular(text: str, start: int, end: int) -> list[Item]:
+    """A bare singular object after the verb, as headlines write it: "kills soldier"."""
+    upper = _UPPER_SINGULAR_ITEM.match(text, start, end)
+    if not upper or not _modifiers_ok(upper.group("mods")):
+        return []
+    group = _clean_group(upper.group("mods"), upper.group("noun"))
+    return [Item(1, group, nationality_of(group), upper.start("mods"), upper.end())]
+
+
+def _figures_for(kind: str, verb_re: re.Pattern[str], text: str, start: int, end: int) -> list[Figure]:
+    figures: list[Figure] = []
+    for match in verb_re.finditer(text, start, end):
+        verb = match.group("verb").lower()
+        forward = verb in _FORWARD_VERBS or verb.startswith(("claimed", "claiming", "death", "toll"))
+        items: list[Item] = []
+        back_start, back_end = _region_backward(text, start, match.start())
+        if verb in ("killed", "injured", "wounded"):
+            before = text[max(start, match.start() - 30) : match.start()]
+            adjacent = [i for i in parse_items(text, back_start, back_end) if back_end - i.end <= 3]
+            if adjacent:
+                items = parse_items(text, back_start, back_end)
+            elif not _AUX.search(before):
+                fwd_start, fwd_end = _region_forward(text, match.end(), end)
+                items = [i for i in parse_items(text, fwd_start, fwd_end) if i.start - fwd_start <= 16]
+                if not items:
+                    items = _upper_singular(text, match.start(), fwd_end)
+        if forward:
+            fwd_start, fwd_end = _region_forward(text, match.end(), end)
+            items = parse_items(text, fwd_start, fwd_end)
+            if not items:
+                items = _upper_singular(text, match.start(), fwd_end)
+        if not items and not forward:
+            items = parse_items(text, back_start, back_end)
+            if items and back_end - items[-1].end > 60:
+                items = []
+        figure = _figure_from_items(kind, items, text)
+        if figure is not None:
+            figure.end = max(figure.end, match.end())
+            figure.start = min(figure.start, match.start())
+            figures.append(figure)
+    return figures
+
+
+def find_figures(text: str, start: int, end: int) -> list[Figure]:
+    """Return the death and injury figures stated in ``text[start:end]``."""
+    return _figures_for("dead", _KILL_VERB, text, start, end) + _figures_for(
+        "injured", _INJURY_VERB, text, start, end
+    )
+
+
+def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int | None]:
+    """Return ``(total, min, max)`` for a list of figures about one event.
+
+    The best figure is the one stated most often; on a tie, the highest. A lower bound ("at
+    least 12") or figures that disagree set ``min`` and ``max``.
+    """
+    whole = [f for f in figures if f.whole] or figures
+    if not whole:
+        return None, None, None
+    counts = Counter(f.total for f in whole)
+    best_count = max(counts.values())
+    total = max(value for value, n in counts.items() if n == best_count)
+    partial_max = max((f.total for f in figures), default=0)
+    total = max(total, partial_max) if not any(f.whole for f in figures) else total
+    distinct = sorted(counts)
+    low: int | None = None
+    high: int | None = None
+    if len(distinct) > 1:
+        low, high = distinct[0], distinct[-1]
+    if any(f.bound == "at_least" for f in whole):
+        bounded = min(f.total for f in whole if f.bound == "at_least")
+        low = bounded if low is None else min(low, bounded)
+    return total, low, high
+
+
+def aggregate(figures: list[Figure]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Fold one event's figures into the schema's ``fatalities`` and ``injured`` objects."""
+    dead = [f for f in figures if f.kind == "dead"]
+    hurt = [f for f in figures if f.kind == "injured"]
+    fatalities: dict[str, Any] | None = None
+    if dead:
+        total, low, high = _combine_totals(dead)
+        groups: dict[tuple[str, str | None], int] = {}
+        for figure in dead:
+            for item in figure.items:
+                if item.group is None:
+                    continue
+                key = (item.group, item.nationality)
+                groups[key] = max(groups.get(key, 0), item.count)
+        perps = [f.perpetrators for f in dead if f.perpetrators]
+        fatalities = {
+            "total": total,
+            "min": low,
+            "max": high,
+            "perpetrators": max(perps) if perps else None,
+            "by_group": [
+                {"group": group, "nationality": nat, "count": count}
+                for (group, nat), count in groups.items()
+            ],
+        }
+    injured: dict[str, Any] | None = None
+    if hurt:
+        total, low, high = _combine_totals(hurt)
+        injured = {"total": total, "min": low, "max": high}
+    return fatalities, injured

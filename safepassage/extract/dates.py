@@ -1,0 +1,288 @@
+"""Find date expressions in text and resolve them against the publication date.
+
+Common news phrasings are matched with precompiled patterns and resolved by explicit rules, so
+that "last October", "on Thursday" (the same day when the report is itself from a Thursday),
+"in March this year" and "July 2021" (month precision, not the base's day) come out right.
+Other spans that spaCy tags as DATE go to dateparser as a fallback, with ``RELATIVE_BASE`` set
+to the publication date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        ("january", "jan"),
+        ("february", "feb"),
+        ("march", "mar"),
+        ("april", "apr"),
+        ("may",),
+        ("june", "jun"),
+        ("july", "jul"),
+        ("august", "aug"),
+        ("september", "sept", "sep"),
+        ("october", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ),
+    start=1,
+):
+    for _name in _names:
+        MONTHS[_name] = _number
+
+WEEKDAYS = {
+    name: index
+    for index, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
+
+_MONTH = r"(?P<month>january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+_MONTH2 = _MONTH.replace("?P<month>", "?P<month2>")
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_DAY2 = _DAY.replace("?P<day>", "?P<day2>")
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+
+# Order matters: longer, more precise forms first. Every alternative is a named group so the
+# resolver knows which rule applied.
+_DATE_PATTERN = re.compile(
+    r"\b(?:"
+    rf"(?P<iso>{_YEAR}-(?P<iso_m>[01]\d)-(?P<iso_d>[0-3]\d))"
+    rf"|(?P<mdy>{_MONTH}\s+{_DAY}(?:,\s*|\s+){_YEAR.replace('year', 'year_mdy')})"
+    rf"|(?P<dmy>{_DAY2}\s+(?:of\s+)?{_MONTH2},?\s+{_YEAR.replace('year', 'year_dmy')})"
+    rf"|(?P<my>(?:(?:early|late|mid|mid-)\s*)?{_MONTH.replace('month', 'month_my')},?\s+(?:of\s+)?{_YEAR.replace('year', 'year_my')})"
+    rf"|(?P<md>{_MONTH.replace('month', 'month_md')}\s+{_DAY.replace('day', 'day_md')})(?![\d,]*\s*(?:19|20)\d\d)(?!\s*(?:per ?cent|%|km|kilometres|kilometers|people|killed))"
+    rf"|(?P<dm>{_DAY.replace('day', 'day_dm')}\s+(?:of\s+)?{_MONTH.replace('month', 'month_dm')})(?!,?\s*(?:19|20)\d\d)"
+    rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?)"
+    rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
+    r"|(?P<yesterday>yesterday|today|tonight|(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
+    r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))"
+    rf"|(?P<yr>(?P<yr_mod>in|since|of|during|early|late|mid|mid-)\s*{_YEAR.replace('year', 'year_yr')}(?![-/\d]))"
+    r")\b",
+    re.IGNORECASE,
+)
+
+_SMALL = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_DATELINE_META = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date expression found in text, resolved if the base date allowed it."""
+
+    start: int
+    end: int
+    text: str
+    value: str | None
+    precision: str | None
+    #: True for words that only bound a period ("since 2021") and rarely date an event.
+    weak: bool = False
+    #: True for relative phrases that point to the past ("last October", "last year").
+    past: bool = False
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_before(base: date, month: int, inclusive: bool) -> int:
+    """Year of the most recent ``month`` before (or, if inclusive, up to) ``base``."""
+    if month < base.month or (inclusive and month == base.month):
+        return base.year
+    return base.year - 1
+
+
+def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str | None, bool, bool]:
+    """Return ``(value, precision, weak, past)`` for one match of ``_DATE_PATTERN``."""
+    groups = match.groupdict()
+    if groups["iso"]:
+        day = _safe_date(int(groups["year"]), int(groups["iso_m"]), int(groups["iso_d"]))
+        return (day.isoformat() if day else None), ("day" if day else None), False, False
+    if groups["mdy"]:
+        day = _safe_date(
+            int(groups["year_mdy"]), MONTHS[groups["month"].lower()], int(groups["day"])
+        )
+        return (day.isoformat() if day else None), ("day" if day else None), False, False
+    if groups["dmy"]:
+        day = _safe_date(
+            int(groups["year_dmy"]), MONTHS[groups["month2"].lower()], int(groups["day2"])
+        )
+        return (day.isoformat() if day else None), ("day" if day else None), False, False
+    if groups["my"]:
+        month = MONTHS[groups["month_my"].lower()]
+        return f"{int(groups['year_my']):04d}-{month:02d}", "month", False, False
+    if groups["md"] or groups["dm"]:
+        month_name = groups["month_md"] or groups["month_dm"]
+        day_text = groups["day_md"] or groups["day_dm"]
+        if base is None:
+            return None, None, False, False
+        month = MONTHS[month_name.lower()]
+        candidate = _safe_date(base.year, month, int(day_text))
+        if candidate is None:
+            return None, None, False, False
+        if candidate > base + timedelta(days=2):  # a news report's dates lie in the past
+            candidate = _safe_date(base.year - 1, month, int(day_text))
+        return (candidate.isoformat() if candidate else None), "day", False, False
+    if groups["rel_m"]:
+        modifier = re.sub(r"\s+", " ", groups["rel_m_mod"].lower())
+        month = MONTHS[groups["month_rel"].lower()]
+        year_word = (groups["rel_m_year"] or "").strip().lower()
+        if base is None:
+            return None, None, modifier == "since", modifier == "last"
+        if year_word.startswith("this"):
+            year = base.year
+        elif year_word.startswith("last"):
+            year = base.year - 1
+        elif modifier == "last":
+            year = _month_before(base, month, inclusive=False)
+        elif modifier == "next":
+            year = base.year if month > base.month else base.year + 1
+        else:
+            year = _month_before(base, month, inclusive=True)
+        return f"{year:04d}-{month:02d}", "month", modifier == "since", modifier == "last"
+    if groups["wd"]:
+        if base is None:
+            return None, None, False, False
+        modifier = (groups["wd_mod"] or "").lower()
+        weekday = WEEKDAYS[groups["weekday"].lower()]
+        back = (base.weekday() - weekday) % 7
+        if modifier == "last" and back == 0:
+            back = 7
+        return (base - timedelta(days=back)).isoformat(), "day", False, modifier == "last"
+    if groups["yesterday"]:
+        if base is None:
+            return None, None, False, False
+        word = groups["yesterday"].lower()
+        if word in ("today", "tonight"):
+            return base.isoformat(), "day", False, False
+        if word == "yesterday":
+            return (base - timedelta(days=1)).isoformat(), "day", False, True
+        count_word = word.split()[0]
+        count = int(count_word) if count_word.isdigit() else _SMALL.get(count_word, 1)
+        return (base - timedelta(days=count)).isoformat(), "day", False, True
+    if groups["rel_span"]:
+        phrase = re.sub(r"\s+", " ", groups["rel_span"].lower())
+        if base is None or phrase.endswith("week"):
+            # A week has no precision in the schema; leave it unresolved.
+            return None, None, False, "last" in phrase or "past" in phrase
+        if phrase.endswith("year"):
+            year = base.year - 1 if "last" in phrase else base.year
+            return f"{year:04d}", "year", "past" in phrase, "last" in phrase
+        month_date = base if "this" in phrase else base.replace(day=1) - timedelta(days=1)
+        return month_date.strftime("%Y-%m"), "month", "past" in phrase, "last" in phrase
+    if groups["yr"]:
+        modifier = groups["yr_mod"].lower()
+        return groups["year_yr"], "year", modifier in ("since", "of"), False
+    return None, None, False, False
+
+
+_NAME_GROUPS = ("month", "month2", "month_my", "month_md", "month_dm", "month_rel", "weekday")
+
+
+def _names_capitalised(match: re.Match[str]) -> bool:
+    """Month and weekday names must be capitalised: "this may" and "last mar" are not dates."""
+    for group in _NAME_GROUPS:
+        name = match.group(group)
+        if name and not name[0].isupper():
+            return False
+    return True
+
+
+def find_dates(text: str, base: date | None, start: int = 0, end: int | None = None) -> list[DateMention]:
+    """Return every date expression in ``text[start:end]``, resolved against ``base``."""
+    mentions: list[DateMention] = []
+    for match in _DATE_PATTERN.finditer(text, start, len(text) if end is None else end):
+        if not _names_capitalised(match):
+            continue
+        value, precision, weak, past = _resolve(match, base)
+        surface = match.group(0).strip()
+        offset = match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
+        mentions.append(
+            DateMention(offset, offset + len(surface), surface, value, precision, weak, past)
+        )
+    return mentions
+
+
+@lru_cache(maxsize=4096)
+def parse_with_dateparser(span: str, base_iso: str | None) -> tuple[str, str] | None:
+    """Resolve a DATE span the patterns did not cover; return ``(value, precision)`` or None."""
+    if base_iso is None or not re.search(r"\d|" + _MONTH, span, re.IGNORECASE):
+        return None
+    from datetime import datetime
+
+    import dateparser.date
+
+    base = datetime.fromisoformat(base_iso)
+    parser = dateparser.date.DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": base,
+            "PREFER_DATES_FROM": "past",
+            "PREFER_DAY_OF_MONTH": "first",
+            "REQUIRE_PARTS": [],
+        },
+    )
+    data = parser.get_date_data(span)
+    if data is None or data.date_obj is None:
+        return None
+    found = data.date_obj.date()
+    if found > base.date() + timedelta(days=2):
+        return None
+    period = data.period or "day"
+    if period == "year":
+        return f"{found.year:04d}", "year"
+    if period == "month":
+        return found.strftime("%Y-%m"), "month"
+    if period == "day":
+        return found.isoformat(), "day"
+    return None
+
+
+def metadata_date(text: str) -> tuple[str | None, int]:
+    """Return the date of a leading `` date YYYY-MM-DD`` metadata line and where it ends."""
+    match = _DATELINE_META.match(text)
+    if not match:
+        return None, 0
+    try:
+        date.fromisoformat(match.group(1))
+    except ValueError:
+        return None, 0
+    return match.group(1), match.end()
+
+
+_DATELINE = re.compile(
+    r"\A\s*(?P<place>[A-Z][A-Z .'\-]{2,30}?)"
+    r"(?:\s*,\s*[A-Z][a-z]+)?"  # "PESHAWAR, Pakistan"
+    r"(?:\s*[,(]\s*(?P<date>[A-Za-z]+\.?\s+\d{1,2},?\s+(?:19|20)\d\d|\d{1,2}\s+[A-Za-z]+\.?,?\s+(?:19|20)\d\d))?"
+    r"(?:\s*\)?\s*\((?:[A-Za-z .]+)\))?"  # "(Reuters)"
+    r"\s*(?::|—|–|-{1,2})\s",
+)
+
+
+def dateline(text: str, start: int = 0) -> tuple[str | None, str | None, int, int]:
+    """Parse a dateline such as ``ISLAMABAD:`` or ``PESHAWAR, June 5, 2024 (Reuters) -``.
+
+    Return ``(place, iso_date, place_start, place_end)``; the place is title-cased.
+    """
+    match = _DATELINE.match(text[start : start + 200])
+    if not match:
+        return None, None, 0, 0
+    place = match.group("place").strip()
+    if len(place) < 3 or not place.replace(" ", "").replace("-", "").isalpha():
+        return None, None, 0, 0
+    iso: str | None = None
+    if match.group("date"):
+        found = find_dates(match.group("date"), None)
+        if found and found[0].precision == "day":
+            iso = found[0].value
+    place_start = start + match.start("place")
+    return place.title(), iso, place_start, place_start + len(place)

@@ -1,0 +1,220 @@
+"""Place mentions and the choice of where an event happened.
+
+A text names many places; an event happened at one. The rules here drop names used as
+modifiers ("the Dasu terror attack", "staff working on the Dasu project"), prefer places
+introduced by a locative preposition ("in Bisham", "near the Dasu plant") in the sentence that
+reports the event, and then the finest place consistent with the districts and provinces named
+alongside it. Broad phrases such as "northwest Pakistan" or "the tribal areas" map to a province
+when nothing finer is named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+PRECISION_RANK = {"point": 5, "town": 4, "district": 3, "province": 2, "country": 1}
+
+
+class PlaceLike(Protocol):
+    """The fields of :class:`safepassage.geo.Place` that extraction reads."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    admin1: str | None
+    admin2: str | None
+    lat: float
+    lon: float
+    precision: str
+
+
+class GazetteerLike(Protocol):
+    """The part of :class:`safepassage.geo.Gazetteer` that extraction uses."""
+
+    def resolve(
+        self, mention: str, context: Sequence[str] = (), country_hint: str = "PK"
+    ) -> Any: ...
+
+    def alias_patterns(self) -> list[tuple[str, str]]: ...
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> GazetteerLike:
+    """Load the project's gazetteer once per process."""
+    from safepassage.geo import Gazetteer
+
+    gazetteer: GazetteerLike = Gazetteer.default()
+    return gazetteer
+
+
+# Broad regions that news reports use instead of a place name, mapped to the province they
+# designate in Pakistan (FATA was merged into Khyber Pakhtunkhwa in 2018).
+REGION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), province)
+    for pattern, province in (
+        (r"\bnorth[- ]?west(?:ern)?\s+(?:of\s+)?pakistan\b|\bpakistan'?s\s+north[- ]?west\b", "Khyber Pakhtunkhwa"),
+        (r"\b(?:tribal|semi-autonomous)\s+(?:region|regions|areas?|belt|districts?|agenc(?:y|ies))\b", "Khyber Pakhtunkhwa"),
+        (r"\bwaziristan\b|\bfata\b|\bnwfp\b|\bfrontier province\b", "Khyber Pakhtunkhwa"),
+        (r"\bsouth[- ]?west(?:ern)?\s+(?:of\s+)?pakistan\b|\bpakistan'?s\s+south[- ]?west\b|\bbaluchistan\b", "Balochistan"),
+        (r"\bsouth(?:ern)?\s+pakistan\b|\bsind\b", "Sindh"),
+        (r"\b(?:east(?:ern)?|central)\s+pakistan\b", "Punjab"),
+        (r"\bnorthern areas\b", "Gilgit-Baltistan"),
+        (
+            r"\b(?:pakistani|pakistan-(?:administered|controlled|held)|azad)\s+kashmir\b"
+            r"|\bline of control\b|\bloc\b|(?<!indian )(?<!indian-administered )(?<!indian-controlled )\bkashmir\b",
+            "Azad Jammu and Kashmir",
+        ),
+    )
+)
+
+_PROJECT_AFTER = re.compile(
+    r"\s*(?:hydro\s*power|hydropower|hydroelectric|dam|project|plant|power\s+plant|"
+    r"terror(?:ist)?\s+attack|attack|attacks|bombing|blast|incident|probe|investigation|case|"
+    r"police|university|chamber|model|declaration|corridor|dialogue|mission)\b",
+    re.IGNORECASE,
+)
+_LOCATIVE_BEFORE = re.compile(
+    r"(?:\b(?:in|at|near|outside|inside|into|from|across|around|off|within|of|on)"
+    r"(?:\s+the)?(?:\s+(?:outskirts|suburbs|vicinity|area|district|town|city|village|province|"
+    r"region|border)\s+of(?:\s+the)?)?|'s|’s|,)\s*$",
+    re.IGNORECASE,
+)
+_NEAR_BEFORE = re.compile(r"\b(?:near|at|outside|close\s+to)(?:\s+the)?\s*$", re.IGNORECASE)
+_EMPLOYER_BEFORE = re.compile(
+    r"\b(?:on|of|for|with|at)(?:\s+the)?\s*$", re.IGNORECASE
+)
+
+
+@dataclass
+class PlaceMention:
+    """A place named in the text, with what its context says about it."""
+
+    start: int
+    end: int
+    text: str
+    place: PlaceLike | None
+    locative: bool
+    modifier: bool
+    region: bool = False
+
+
+def location_object(place: PlaceLike, name: str | None = None) -> dict[str, Any]:
+    """Render a gazetteer place as the schema's ``location`` object."""
+    return {
+        "name": name or place.name,
+        "country": place.country,
+        "admin1": place.admin1,
+        "admin2": place.admin2,
+        "lat": round(float(place.lat), 5),
+        "lon": round(float(place.lon), 5),
+        "precision": place.precision,
+        "gazetteer_id": place.id,
+    }
+
+
+def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """Return ``(locative, modifier)`` for the place name at ``text[start:end]``."""
+    before = text[max(0, start - 40) : start]
+    after = text[end : end + 40]
+    locative = bool(_LOCATIVE_BEFORE.search(before))
+    modifier = False
+    if _PROJECT_AFTER.match(after):
+        # "near the Dasu hydropower plant" places the event; "working on the Dasu project" and
+        # "the Dasu attack" only name things after the place.
+        modifier = not _NEAR_BEFORE.search(before)
+        if modifier and not _EMPLOYER_BEFORE.search(before):
+            modifier = True
+    return locative and not modifier, modifier
+
+
+def find_region_mentions(
+    text: str, start: int, end: int, gazetteer: GazetteerLike
+) -> list[PlaceMention]:
+    """Find broad regional phrases ("northwest Pakistan") and map them to provinces."""
+    mentions = []
+    for pattern, province in REGION_PHRASES:
+        for match in pattern.finditer(text, start, end):
+            place = gazetteer.resolve(province, (), "PK")
+            if place is None:
+                continue
+            mentions.append(
+                PlaceMention(
+                    match.start(), match.end(), match.group(0), place, True, False, region=True
+                )
+            )
+    return mentions
+
+
+def collect_mentions(
+    text: str,
+    entities: Iterable[tuple[int, int, str]],
+    gazetteer: GazetteerLike,
+    context: Sequence[str],
+) -> list[PlaceMention]:
+    """Resolve each place entity ``(start, end, label)`` of a document against the gazetteer."""
+    mentions: list[PlaceMention] = []
+    cache: dict[str, Any] = {}
+    for start, end, label in entities:
+        if label not in PLACE_LABELS:
+            continue
+        surface = text[start:end]
+        key = surface.strip().removeprefix("the ").removeprefix("The ")
+        if key not in cache:
+            cache[key] = gazetteer.resolve(key, context, "PK")
+        locative, modifier = classify_mention(text, start, end)
+        mentions.append(PlaceMention(start, end, surface, cache[key], locative, modifier))
+    return mentions
+
+
+def _consistent(place: PlaceLike, others: Sequence[PlaceLike]) -> int:
+    """Count how many of the broader places named nearby contain ``place``."""
+    score = 0
+    for other in others:
+        if other is place:
+            continue
+        if other.precision == "province" and other.admin1 and other.admin1 == place.admin1:
+            score += 1
+        elif other.precision == "district" and other.admin2 and other.admin2 == place.admin2:
+            score += 1
+        elif other.precision == "province" and other.admin1 and other.admin1 != place.admin1:
+            score -= 1
+    return score
+
+
+def choose_location(
+    mentions: Sequence[PlaceMention], focus: tuple[int, int], anchor: int
+) -> PlaceMention | None:
+    """Pick the mention that says where the event happened.
+
+    ``focus`` is the span of the sentences that report the event; ``anchor`` the offset of the
+    word that reports it (the trigger). Named places beat regions, finer beats broader, and a
+    place consistent with the districts and provinces named with it beats one that is not.
+    """
+    usable = [
+        m
+        for m in mentions
+        if m.place is not None and not m.modifier and focus[0] <= m.start < focus[1]
+    ]
+    if not usable:
+        return None
+    named = [m for m in usable if m.place is not None and m.place.precision != "country"]
+    pool = named or usable
+    places = [m.place for m in pool if m.place is not None]
+
+    def rank(m: PlaceMention) -> tuple[int, int, int, int, int]:
+        assert m.place is not None
+        return (
+            0 if m.region else 1,
+            _consistent(m.place, places) if m.place.precision in ("point", "town") else 0,
+            PRECISION_RANK.get(m.place.precision, 0) + (1 if m.locative else 0),
+            1 if m.locative else 0,
+            -abs(m.start - anchor),
+        )
+
+    return max(pool, key=rank)

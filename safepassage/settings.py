@@ -1,0 +1,223 @@
+"""Django settings for Safe Passage, read from the environment through typed helpers.
+
+Every setting a deployment may change is listed in the README's settings table. With no
+environment at all the product runs on an embedded SQLite database under ./var/, which is
+what the demo uses; DATABASE_URL selects PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from safepassage.lib.env import ConfigError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("SAFEPASSAGE_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("SAFEPASSAGE_DEBUG", False)
+
+# A development placeholder is accepted only with DEBUG on. Anything guessable is refused
+# otherwise, so a forgotten setting cannot sign sessions with a public key.
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+_secret = env_str("SAFEPASSAGE_SECRET_KEY", "")
+_secret_file = env_str("SAFEPASSAGE_SECRET_KEY_FILE", "")
+if not _secret and _secret_file:
+    try:
+        _secret = Path(_secret_file).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"SAFEPASSAGE_SECRET_KEY_FILE={_secret_file!r} cannot be read: {exc}"
+        ) from exc
+
+
+def _is_placeholder(key: str) -> bool:
+    lowered = key.lower()
+    return (
+        len(key) < 32
+        or key == DEV_SECRET_KEY
+        or lowered.startswith("django-insecure")
+        or any(word in lowered for word in ("change-me", "changeme", "placeholder", "secret-key"))
+        or len(set(key)) < 8
+    )
+
+
+if not _secret:
+    if not DEBUG:
+        raise ConfigError(
+            "SAFEPASSAGE_SECRET_KEY (or SAFEPASSAGE_SECRET_KEY_FILE) must be set when "
+            "SAFEPASSAGE_DEBUG is off. Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'"
+        )
+    _secret = DEV_SECRET_KEY
+elif not DEBUG and _is_placeholder(_secret):
+    raise ConfigError(
+        "SAFEPASSAGE_SECRET_KEY looks like a placeholder (too short, too simple, or a known "
+        "default). Set a long random value."
+    )
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = env_list("SAFEPASSAGE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("SAFEPASSAGE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_filters",
+    "axes",
+    "django_q",
+    "safepassage.core",
+    "safepassage.registry",
+    "safepassage.accounts",
+    "safepassage.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "safepassage.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "safepassage.urls"
+WSGI_APPLICATION = "safepassage.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "safepassage.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("SAFEPASSAGE_DB_CONN_MAX_AGE", 60, minimum=0)
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "safepassage.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE transactions serialise writers up front, so two writers never
+                # both read the audit chain head and then fail on upgrade to a write lock.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling: lock a username from an address after repeated failures.
+AXES_FAILURE_LIMIT = env_int("SAFEPASSAGE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("SAFEPASSAGE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("SAFEPASSAGE_TIME_ZONE", "Asia/Karachi")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security headers and cookies; HTTPS-only settings follow SAFEPASSAGE_HTTPS.
+HTTPS = env_bool("SAFEPASSAGE_HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SAFEPASSAGE_SESSION_HOURS", 12, minimum=1) * 3600
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool("SAFEPASSAGE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+IMPORT_MAX_BYTES = env_int("SAFEPASSAGE_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = env_int("SAFEPASSAGE_IMPORT_MAX_ROWS", 50_000, minimum=1)
+
+# Background jobs: django-q2 with its ORM broker runs on the embedded SQLite and, unchanged,
+# on PostgreSQL with workers on several machines.
+Q_CLUSTER = {
+    "name": "safepassage",
+    "orm": "default",
+    "workers": env_int("SAFEPASSAGE_WORKERS", 2, minimum=1),
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 5,
+    "catch_up": False,
+    "sync": env_bool("SAFEPASSAGE_JOBS_SYNC", False),
+    "ack_failures": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SAFEPASSAGE_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

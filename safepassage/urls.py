@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from safepassage.api.router import api
+from safepassage.core.admin_site import site as admin_site
+
+urlpatterns = [
+    path("", include("safepassage.core.urls")),
+    path("accounts/", include("safepassage.accounts.urls")),
+    path("registry/", include("safepassage.registry.urls")),
+    path("audit/", include("safepassage.audit.urls")),
+    path("admin/", admin_site.urls),
+    path("api/", api.urls),
+]
