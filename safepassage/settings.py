@@ -35,7 +35,7 @@ if not _secret and _secret_file:
 def _is_placeholder(key: str) -> bool:
     lowered = key.lower()
     return (
-        len(key) < 32
+        len(key) < 50
         or key == DEV_SECRET_KEY
         or lowered.startswith("django-insecure")
         or any(word in lowered for word in ("change-me", "changeme", "placeholder", "secret-key"))

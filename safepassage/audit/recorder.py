@@ -39,16 +39,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The instance's concrete field values, redacted where the model asks for it."""
+    """The instance's concrete field values as JSON-safe values (unredacted: compare only)."""
     exclude = getattr(instance, "audit_exclude", frozenset())
-    redact = getattr(instance, "audit_redact", frozenset())
-    data: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in exclude:
-            continue
-        value = getattr(instance, field.attname)
-        data[field.attname] = REDACTED if field.name in redact and value else _jsonable(value)
-    return data
+    return {
+        field.attname: _jsonable(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.name not in exclude
+    }
 
 
 def _describe(instance: models.Model) -> str:
@@ -58,10 +55,28 @@ def _describe(instance: models.Model) -> str:
     return str(instance)[:200]
 
 
-def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """Field -> [before, after] for every field whose value changed."""
+def diff(
+    before: dict[str, Any], after: dict[str, Any], redact: frozenset[str] = frozenset()
+) -> dict[str, list[Any]]:
+    """Field -> [before, after] for every field whose value changed.
+
+    Redacted fields show that they changed, never their values.
+    """
     keys = sorted(set(before) | set(after))
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    changes = {}
+    for key in keys:
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key in redact:
+            old = REDACTED if old not in (None, "") else old
+            new = REDACTED if new not in (None, "") else new
+        changes[key] = [old, new]
+    return changes
+
+
+def _redacted(instance: models.Model) -> frozenset[str]:
+    return frozenset(getattr(instance, "audit_redact", frozenset()))
 
 
 def append(
@@ -117,10 +132,10 @@ def _on_post_save(
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        changes = diff({}, after)
+        changes = diff({}, after, _redacted(instance))
         action = AuditRecord.Action.CREATE
     else:
-        changes = diff(before, after)
+        changes = diff(before, after, _redacted(instance))
         if not changes:
             return  # A save that changed nothing audited (e.g. only last_login).
         action = AuditRecord.Action.UPDATE
@@ -136,7 +151,11 @@ def _on_post_delete(sender: type[models.Model], instance: models.Model, **kwargs
     before = getattr(instance, "_audit_before", None) or snapshot(instance)
     pk = getattr(instance, "_audit_pk", instance.pk)
     append(
-        AuditRecord.Action.DELETE, _label(sender), str(pk), _describe(instance), diff(before, {})
+        AuditRecord.Action.DELETE,
+        _label(sender),
+        str(pk),
+        _describe(instance),
+        diff(before, {}, _redacted(instance)),
     )
 
 
