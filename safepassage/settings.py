@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "safepassage.registry",
     "safepassage.accounts",
     "safepassage.audit",
+    "safepassage.intel",
 ]
 
 MIDDLEWARE = [

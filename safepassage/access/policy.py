@@ -56,6 +56,12 @@ RESOURCES = (
     "token",
     "audit",
     "admin_site",
+    # Intelligence: sources, reports (articles and field reports), incidents, engagements.
+    "source",
+    "report",
+    "incident",
+    "engagement",
+    "jobs",
 )
 
 V, A, C, D = Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE
@@ -70,12 +76,21 @@ def _view(reach: Reach) -> dict[Action, Reach]:
 
 
 _OWN_TOKENS = _all(Reach.SELF)
+# Everyone who uses the incident picture reads it; field staff also file reports.
+_INTEL_READER: dict[str, dict[Action, Reach]] = {
+    "incident": _view(Reach.ALL),
+    "engagement": _view(Reach.ALL),
+}
+_INTEL_REPORTER: dict[str, dict[Action, Reach]] = _INTEL_READER | {
+    "report": {V: Reach.ORG, A: Reach.ORG},
+}
 _OWN_ACCOUNT = _view(Reach.SELF)
 
 POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     Role.ADMINISTRATOR: {res: _all(Reach.ALL) for res in RESOURCES} | {"audit": _view(Reach.ALL)},
     # The employer's or project's security office runs its own registry.
-    Role.SECURITY_COORDINATOR: {
+    Role.SECURITY_COORDINATOR: _INTEL_READER
+    | {
         "organisation": _view(Reach.ORG),
         "project": _all(Reach.ORG),
         "site": _all(Reach.ORG),
@@ -86,7 +101,8 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
         "token": _OWN_TOKENS,
     },
     # The protection unit commander guards everyone in the unit's provinces and runs the unit.
-    Role.UNIT_COMMANDER: {
+    Role.UNIT_COMMANDER: _INTEL_REPORTER
+    | {
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": {V: Reach.REGION, C: Reach.REGION},
@@ -97,7 +113,8 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
         "token": _OWN_TOKENS,
     },
     # The escort lead needs the sites and the people on the roads of the region.
-    Role.FIELD_OFFICER: {
+    Role.FIELD_OFFICER: _INTEL_REPORTER
+    | {
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": _view(Reach.REGION),
@@ -108,7 +125,13 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
         "token": _OWN_TOKENS,
     },
     # Analysts work on places and threats, never on protected people's personal data.
+    # They curate the incident picture: review, correct, merge and split.
     Role.ANALYST: {
+        "source": _all(Reach.ORG),
+        "report": {V: Reach.ALL, A: Reach.ORG, C: Reach.ALL},
+        "incident": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
+        "engagement": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
+        "jobs": _view(Reach.ALL),
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": _view(Reach.REGION),
@@ -118,14 +141,16 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
         "token": _OWN_TOKENS,
     },
     # An embassy or ministry follows its own nationals and the sites they live and work at.
-    Role.PARTNER_LIAISON: {
+    Role.PARTNER_LIAISON: _INTEL_READER
+    | {
         "organisation": _view(Reach.ORG),
         "person": _view(Reach.NATIONALS),
         "site": _view(Reach.NATIONALS),
         "user": _OWN_ACCOUNT,
         "token": _OWN_TOKENS,
     },
-    Role.VIEWER: {
+    Role.VIEWER: _INTEL_READER
+    | {
         "organisation": _view(Reach.ORG),
         "project": _view(Reach.ORG),
         "site": _view(Reach.ORG),
