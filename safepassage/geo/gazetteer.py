@@ -99,6 +99,15 @@ def _merge_curated(records: dict[str, _Record], path: Path) -> None:
         pid = (row["id"] or "").strip()
         if not pid:
             raise ValueError(f"{path}:{line_no}: empty id")
+        if None in row or any(v is None for v in row.values()):
+            raise ValueError(f"{path}:{line_no}: expected {len(CURATED_COLUMNS)} columns")
+        if (row["ner_label"] or "").strip() not in ("", "GPE", "FAC", "LOC"):
+            raise ValueError(f"{path}:{line_no}: ner_label must be GPE, FAC or LOC")
+        for numeric in ("lat", "lon", "population", "priority"):
+            try:
+                float(row[numeric] or 0)
+            except ValueError:
+                raise ValueError(f"{path}:{line_no}: {numeric} is not a number") from None
         aliases = [a.strip() for a in (row["aliases"] or "").split("|") if a.strip()]
         fields = {
             k: (row[k] or "").strip()
@@ -116,7 +125,9 @@ def _merge_curated(records: dict[str, _Record], path: Path) -> None:
         }
         rec = records.get(pid)
         if rec is None:
-            missing = [k for k in ("name", "kind", "country", "lat", "lon", "precision") if not fields[k]]
+            missing = [
+                k for k in ("name", "kind", "country", "lat", "lon", "precision") if not fields[k]
+            ]
             if missing:
                 raise ValueError(f"{path}:{line_no}: new place {pid} lacks {', '.join(missing)}")
             fields["id"] = pid
@@ -164,8 +175,13 @@ class Gazetteer:
     _default: Gazetteer | None = None
     _lock = threading.Lock()
 
-    def __init__(self, places: Iterable[Place], priorities: dict[str, int] | None = None,
-                 labels: dict[str, str] | None = None, stoplist: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        places: Iterable[Place],
+        priorities: dict[str, int] | None = None,
+        labels: dict[str, str] | None = None,
+        stoplist: Iterable[str] = (),
+    ) -> None:
         """Index ``places``; most callers want :meth:`default` instead."""
         self._places: list[Place] = sorted(places, key=lambda p: p.id)
         self._by_id: dict[str, Place] = {p.id: p for p in self._places}
@@ -175,14 +191,12 @@ class Gazetteer:
         exact: dict[str, list[int]] = defaultdict(list)
         loose: dict[str, list[int]] = defaultdict(list)
         for i, place in enumerate(self._places):
-            for name in (place.name, *place.aliases):
-                key = norm_key(name)
-                if not key:
-                    continue
-                if i not in exact[key]:
-                    exact[key].append(i)
-                lk = loose_key(key)
-                if len(lk) >= 4 and i not in loose[lk]:
+            keys = {norm_key(name) for name in (place.name, *place.aliases)}
+            keys.discard("")
+            for key in keys:
+                exact[key].append(i)
+            for lk in {loose_key(key) for key in keys}:
+                if len(lk) >= 4:
                     loose[lk].append(i)
         self._exact = dict(exact)
         self._loose = dict(loose)
@@ -191,6 +205,7 @@ class Gazetteer:
             if place.kind in ("town", "admin2", "site") and place.admin1:
                 self._grid[self._cell(place.lat, place.lon)].append(i)
         self._patterns: list[tuple[str, str]] | None = None
+        self._pattern_keys: frozenset[str] | None = None
 
     # construction --------------------------------------------------------------------------
 
@@ -281,8 +296,11 @@ class Gazetteer:
             score = {"country": 28, "site": 24, "admin1": 22, "admin2": 20, "admin3": 12}.get(
                 place.kind, 0
             )
-        if hint and (place.kind == hint or (hint == "town" and place.kind == "site")
-                     or (hint == "admin3" and place.kind == "town")):
+        if hint and (
+            place.kind == hint
+            or (hint == "town" and place.kind == "site")
+            or (hint == "admin3" and place.kind == "town")
+        ):
             score += _HINT_BONUS
         if country_hint and place.country == country_hint:
             score += _COUNTRY_HINT_BONUS
@@ -330,7 +348,7 @@ class Gazetteer:
         if isinstance(mention, str) and "," in mention:
             extra = [part for part in mention.split(",")[1:] if part.strip()]
         ctx_items = [*extra, *(c for c in context if isinstance(c, str))][:_CTX_MAX_ITEMS]
-        if len(places) == 1 or not ctx_items:
+        if not ctx_items:
             return places[0]
         ctx_places = self._context_places(ctx_items, norm_key(mention))
         best: Place | None = None
@@ -342,7 +360,28 @@ class Gazetteer:
             key = (-score, -place.population, place.id)
             if best_key is None or key < best_key:
                 best, best_key = place, key
+        if best is not None and self._weak(best) and self._contradicted(best, ctx_places):
+            # The text names a district or province, yet the best match is a minor place
+            # elsewhere (a village or tehsil sharing the name): the mention is more likely an
+            # unlisted place in that area, so let the caller fall back to the area itself.
+            return None
         return best
+
+    @staticmethod
+    def _contradicted(place: Place, ctx_places: list[list[Place]]) -> bool:
+        """True when the text's districts (or, lacking any, provinces) all exclude ``place``."""
+        areas = [g[0] for g in ctx_places if g[0].country == place.country]
+        districts = {a.admin2 for a in areas if a.kind == "admin2"}
+        if districts:
+            return place.admin2 not in districts
+        provinces = {a.admin1 for a in areas if a.kind == "admin1"}
+        return bool(provinces) and place.admin1 not in provinces
+
+    @staticmethod
+    def _weak(place: Place) -> bool:
+        return place.kind == "admin3" or (
+            place.kind == "town" and place.population < _TOWN and "curated" not in place.source
+        )
 
     def _context_places(self, items: Sequence[str], own_key: str) -> list[list[Place]]:
         groups: list[list[Place]] = []
@@ -456,6 +495,12 @@ class Gazetteer:
                     out.add((form, label))
         self._patterns = sorted(out)
         return list(self._patterns)
+
+    def pattern_keys(self) -> frozenset[str]:
+        """Normalised forms of :meth:`alias_patterns`, for case-insensitive matching."""
+        if self._pattern_keys is None:
+            self._pattern_keys = frozenset(norm_key(s) for s, _ in self.alias_patterns())
+        return self._pattern_keys
 
     @staticmethod
     def _worth_matching(place: Place) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import groupby
 
 # Longest mention we accept. Real place names are far shorter; a cap keeps hostile input
 # (a 10 MB string) from costing more than a slice.
@@ -45,8 +46,17 @@ _SPECIAL = str.maketrans(
         "&": " and ",
     }
 )
+_LOOSE_LETTERS = str.maketrans({"q": "k", "v": "w"})
+_LOOSE_PAIRS = (
+    ("ph", "f"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("ou", "au"),
+    ("ei", "ai"),
+    ("kh", "k"),
+    ("gh", "g"),
+)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_DOUBLE = re.compile(r"([a-z])\1+")
 
 # Generic words that may trail or lead a place name in text ("Shangla district", "city of
 # Karachi"). Stripping them is a fallback, tried only when the full form is not a known name.
@@ -68,6 +78,13 @@ TRAILING_WORDS: dict[str, str] = {
     "bazar": "town",
     "area": "",
     "areas": "",
+    "tribal area": "admin2",
+    "tribal areas": "admin2",
+    "tribal region": "admin2",
+    "tribal belt": "admin2",
+    "border area": "",
+    "border region": "",
+    "district headquarters": "admin2",
     "region": "",
     "valley": "",
     "sector": "",
@@ -99,6 +116,8 @@ LEADING_WORDS: dict[str, str] = {
 def to_ascii(text: str) -> str:
     """ASCII form of ``text`` with diacritics removed and case kept; other scripts are dropped."""
     text = text.translate(_SPECIAL)
+    if text.isascii():  # the common case, and ten times cheaper than decomposing
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.encode("ascii", "ignore").decode("ascii")
@@ -118,13 +137,14 @@ def norm_key(name: str) -> str:
 
 def loose_key(key: str) -> str:
     """Spelling-insensitive key derived from a ``norm_key`` (see the module docstring)."""
-    k = key.replace(" ", "")
-    k = k.replace("ph", "f").replace("q", "k").replace("v", "w")
-    k = k.replace("ee", "i").replace("oo", "u").replace("ou", "au").replace("ei", "ai")
-    k = k.replace("kh", "k").replace("gh", "g")
+    k = key.replace(" ", "").translate(_LOOSE_LETTERS)
+    for old, new in _LOOSE_PAIRS:
+        if old in k:
+            k = k.replace(old, new)
     if k.endswith("y"):
         k = k[:-1] + "i"
-    return _DOUBLE.sub(r"\1", k)
+    # collapse doubled letters ("dassu" -> "dasu"); groupby beats a back-referencing regex here
+    return "".join(ch for ch, _ in groupby(k))
 
 
 def split_generic(key: str) -> tuple[str, str]:

@@ -243,6 +243,8 @@ class ProtectedPerson(models.Model):
                 fields=["organisation", "staff_ref"],
                 condition=~models.Q(staff_ref=""),
                 name="person_unique_staff_ref_per_org",
+                violation_error_code="unique",
+                violation_error_message="This organisation already has a person with this staff reference.",
             )
         ]
 
