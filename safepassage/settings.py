@@ -164,6 +164,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "safepassage.accounts.throttle.username_from_request"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("SAFEPASSAGE_TIME_ZONE", "Asia/Karachi")
@@ -206,13 +207,21 @@ Q_CLUSTER = {
     "name": "safepassage",
     "orm": "default",
     "workers": env_int("SAFEPASSAGE_WORKERS", 2, minimum=1),
-    "timeout": 300,
-    "retry": 360,
-    "max_attempts": 5,
+    # A job running longer than the timeout is killed; a job claimed by a worker that died is
+    # handed out again after ``retry`` seconds (which must exceed the timeout).
+    "timeout": env_int("SAFEPASSAGE_JOB_TIMEOUT", 300, minimum=1),
+    "retry": env_int("SAFEPASSAGE_JOB_RETRY", 360, minimum=2),
+    "max_attempts": env_int("SAFEPASSAGE_JOB_MAX_ATTEMPTS", 5, minimum=1),
     "catch_up": False,
     "sync": env_bool("SAFEPASSAGE_JOBS_SYNC", False),
     "ack_failures": True,
 }
+
+if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
+    raise ConfigError("SAFEPASSAGE_JOB_RETRY must be greater than SAFEPASSAGE_JOB_TIMEOUT.")
+
+# Incident knowledge base: reports larger than this (UTF-8 bytes) are refused at submission.
+INTEL_MAX_TEXT_BYTES = env_int("SAFEPASSAGE_INTEL_MAX_TEXT_BYTES", 2 * 1024 * 1024, minimum=1024)
 
 LOGGING = {
     "version": 1,

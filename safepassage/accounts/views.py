@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST
 
 from safepassage.access import gate
 from safepassage.access.policy import Action
-from safepassage.accounts.forms import IssueTokenForm
+from safepassage.accounts.forms import IssueTokenForm, LoginForm
 from safepassage.accounts.models import ApiToken
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
     extra_context = {"failure_limit": settings.AXES_FAILURE_LIMIT}
 
