@@ -73,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         return eval_main(rest)
     if command == "demo":
         _ensure_demo_secret()
+    if not os.environ.get("DATABASE_URL"):
+        # The embedded database lives in the data directory; SQLite will not create folders.
+        Path(os.environ.get("SAFEPASSAGE_DATA_DIR", Path.cwd() / "var")).mkdir(
+            parents=True, exist_ok=True
+        )
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
     from django.core.management import execute_from_command_line

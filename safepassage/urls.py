@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("safepassage.accounts.urls")),
     path("registry/", include("safepassage.registry.urls")),
     path("audit/", include("safepassage.audit.urls")),
+    path("intel/", include("safepassage.intel.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

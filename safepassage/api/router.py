@@ -24,6 +24,7 @@ def _register_routers() -> None:
     from safepassage.accounts.api import router as accounts_router
     from safepassage.api import errors
     from safepassage.audit.api import router as audit_router
+    from safepassage.intel.api import router as intel_router
     from safepassage.intel.api_push import router as intel_push_router
     from safepassage.registry.api import router as registry_router
 
@@ -32,6 +33,7 @@ def _register_routers() -> None:
     api.add_router("/accounts/", accounts_router)
     api.add_router("/audit/", audit_router)
     api.add_router("/intel/", intel_push_router)
+    api.add_router("/intel/", intel_router)
 
 
 _register_routers()

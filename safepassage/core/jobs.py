@@ -20,6 +20,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Jobs that run on a schedule: dotted path -> (django-q2 schedule type, human name).
 SCHEDULED = {
     "safepassage.registry.jobs.purge_expired_people": ("D", "Delete people past retention"),
+    # "I" runs every `minutes` minutes, one when unset; each source keeps its own interval.
+    "safepassage.intel.jobs_sources.poll_due_sources": ("I", "Poll due sources"),
 }
 
 

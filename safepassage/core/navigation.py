@@ -18,6 +18,7 @@ class Section:
     url_name: str
     model: type[models.Model] | None
     resource: str
+    action: str = Action.VIEW
 
     @property
     def url(self) -> str:
@@ -35,9 +36,13 @@ def _sections() -> list[Section]:
         Section("Protected people", "registry:person-list", m.ProtectedPerson, "person"),
         Section("Protection units", "registry:unit-list", m.ProtectionUnit, "unit"),
         Section("Vehicles", "registry:vehicle-list", m.Vehicle, "vehicle"),
+        Section("Incidents", "intel:incident-list", None, "incident"),
+        Section("Review queue", "intel:review-queue", None, "incident", Action.CHANGE),
+        Section("Engagements", "intel:engagement-list", None, "engagement"),
+        Section("Jobs", "intel:jobs-list", None, "jobs"),
         Section("Audit log", "audit:log", AuditRecord, "audit"),
     ]
 
 
 def visible_sections(user: Any) -> list[Section]:
-    return [s for s in _sections() if gate.can(user, Action.VIEW, s.resource)]
+    return [s for s in _sections() if gate.can(user, s.action, s.resource)]

@@ -91,6 +91,11 @@ class GoldLocation:
     lon: float | None = None
     #: UCDP's where_prec (1 = exact place ... 6 = country); ``None`` for hand-made gold.
     where_prec: int | None = None
+    #: UCDP only: whether the text names the coded place or its district (``place_named``), and
+    #: whether it names the place, district or province (``province_named``). They select the
+    #: rows where the text makes a right answer possible, reported as extra fields.
+    place_named: bool | None = None
+    province_named: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ _DISTRICT_ALIASES: dict[str, str] = {
 #: seven). A gold value naming a successor still requires that successor.
 _DISTRICT_SUCCESSORS: dict[str, tuple[str, ...]] = {
     "kohistan": ("kohistan", "upper kohistan", "lower kohistan", "kolai palas kohistan"),
+    "south waziristan": ("south waziristan", "upper south waziristan", "lower south waziristan"),
     "karachi": (
         "karachi",
         "karachi east",
@@ -209,6 +210,19 @@ def fold(text: str) -> str:
     ascii_only = ascii_only.replace("&", " and ")
     words = re.sub(r"[^0-9a-zA-Z]+", " ", ascii_only).lower().split()
     return " ".join(words)
+
+
+def province_aliases(canonical: str) -> tuple[str, ...]:
+    """Return the folded spellings that denote a canonical province (empty when unknown)."""
+    return _PROVINCE_ALIASES.get(canonical, ())
+
+
+def mentions(text: str, name: str | None) -> bool:
+    """Say whether the folded ``name`` occurs in ``text`` as a whole-word sequence."""
+    if not name:
+        return False
+    key = fold(name)
+    return bool(key) and f" {key} " in f" {fold(text)} "
 
 
 def province_key(name: str | None) -> str | None:

@@ -104,6 +104,14 @@ def render_text(
             lines.append(
                 f"   {name:<20}{field_score.n:>6}{field_score.correct:>9}{_percent(field_score.accuracy):>10}"
             )
+        if verbose and score.patterns:
+            lines.append(
+                f"   {'by pattern (all fields)':<60}{'n':>6}{'correct':>9}{'accuracy':>10}"
+            )
+            for tag, pattern in score.patterns.items():
+                lines.append(
+                    f"   {tag[:59]:<60}{pattern.n:>6}{pattern.correct:>9}{_percent(pattern.accuracy):>10}"
+                )
         if verbose:
             for name, field_score in score.fields.items():
                 for miss in field_score.misses:
@@ -169,6 +177,10 @@ def to_json(
             "unmatched_predictions": score.unmatched_predictions,
             "notes": score.notes,
             "fields": fields,
+            "patterns": {
+                tag: {"n": pattern.n, "correct": pattern.correct, "accuracy": pattern.accuracy}
+                for tag, pattern in score.patterns.items()
+            },
         }
 
     def outcome_json(outcome: Outcome) -> dict[str, Any]:

@@ -94,4 +94,7 @@ def read_predictions(
             document = record.get("document")
             if isinstance(document, dict) and isinstance(document.get("id"), str):
                 results[document["id"]] = record
+                # `safepassage extract` names file inputs by their path; the seed gold names
+                # them by file name, so the file name is a key too (an exact id wins).
+                results.setdefault(Path(document["id"]).name, record)
     return results

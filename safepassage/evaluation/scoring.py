@@ -46,9 +46,11 @@ FIELDS = (
     "date_exact",
     "country",
     "province",
+    "province_named",
     "district",
     "coords_25km",
     "coords_25km_place",
+    "coords_25km_named",
     "deaths",
     "injured",
     "chinese_deaths",
@@ -60,6 +62,10 @@ FIELDS = (
 )
 
 _ENGAGEMENTS = frozenset({"meeting", "agreement", "announcement"})
+
+#: The similarity an optional gold event needs to be paired: one substantive agreement (date,
+#: point within 25 km, toll) or two weaker ones (background flag, province, exact kind ...).
+OPTIONAL_MIN_SIMILARITY = 2.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,9 @@ class SetScore:
     unmatched_predictions: int = 0
     fields: dict[str, FieldScore] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Scored items and right ones per pattern tag of the corpus ("last October", "range" ...),
+    #: so a fix can be aimed at the pattern that fails.
+    patterns: dict[str, FieldScore] = field(default_factory=dict)
 
     def record(self, name: str, ok: bool, miss: Miss | None = None) -> None:
         """Count one scored item of field ``name``; keep the miss when it was wrong."""
@@ -439,12 +448,13 @@ def score_event(
                 not_found if missing else str(country),
             )
         if gold_location.admin1 is not None:
-            check(
-                "province",
-                not missing and provinces_match(gold_location.admin1, location.get("admin1")),
-                gold_location.admin1,
-                not_found if missing else str(location.get("admin1")),
+            province_ok = not missing and provinces_match(
+                gold_location.admin1, location.get("admin1")
             )
+            shown_province = not_found if missing else str(location.get("admin1"))
+            check("province", province_ok, gold_location.admin1, shown_province)
+            if gold_location.province_named:
+                check("province_named", province_ok, gold_location.admin1, shown_province)
         if gold_location.admin2 is not None:
             predicted_district = _str_or_none(location.get("admin2"))
             check(
@@ -470,6 +480,8 @@ def score_event(
             check("coords_25km", not missing and ok, expected, shown)
             if gold_location.where_prec is not None and gold_location.where_prec <= 3:
                 check("coords_25km_place", not missing and ok, expected, shown)
+            if gold_location.place_named:
+                check("coords_25km_named", not missing and ok, expected, shown)
     if gold.fatalities is not None:
         check(
             "deaths",
@@ -602,14 +614,16 @@ def align(gold_events: Sequence[GoldEvent], events: Sequence[Mapping[str, Any]])
     """Pair gold events with predicted events, one to one; returns gold index -> event index.
 
     Required gold events are paired before optional ones; within each, the most similar pairs
-    first, ties broken by order. Greedy pairing is enough for the handful of events per document
+    first, ties broken by order. An optional event is paired only with a prediction that agrees
+    with it on something of substance, so it never soaks up an unrelated spurious event. Greedy pairing is enough for the handful of events per document
     and is deterministic.
     """
     candidates = [
-        (gold.optional, -similarity(gold, event), gold_index, event_index)
+        (gold.optional, -value, gold_index, event_index)
         for gold_index, gold in enumerate(gold_events)
         for event_index, event in enumerate(events)
         if compatible(gold, event)
+        and ((value := similarity(gold, event)) >= OPTIONAL_MIN_SIMILARITY or not gold.optional)
     ]
     pairs: dict[int, int] = {}
     used: set[int] = set()
@@ -672,11 +686,26 @@ def score_document(score: SetScore, document: GoldDocument, prediction: object, 
     score.unmatched_predictions += len(events) - len(pairs)
 
 
+def _totals(score: SetScore) -> tuple[int, int]:
+    return (
+        sum(item.n for item in score.fields.values()),
+        sum(item.correct for item in score.fields.values()),
+    )
+
+
 def score_set(gold_set: GoldSet, predictions: Mapping[str, object]) -> SetScore:
     """Score all documents of ``gold_set``; a document without a prediction scores as empty."""
     score = SetScore(name=gold_set.name, notes=list(gold_set.notes))
     for document in gold_set.documents:
+        before = _totals(score)
         score_document(score, document, predictions.get(document.id), gold_set.mode)
+        after = _totals(score)
+        tags = document.meta.get("patterns", [])
+        for tag in tags if isinstance(tags, list) else []:
+            pattern = score.patterns.setdefault(str(tag), FieldScore())
+            pattern.n += after[0] - before[0]
+            pattern.correct += after[1] - before[1]
     # Keep the report order stable whatever order fields were first seen in.
     score.fields = {name: score.fields[name] for name in FIELDS if name in score.fields}
+    score.patterns = dict(sorted(score.patterns.items()))
     return score

@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from safepassage.evaluation.gold import (
@@ -35,6 +36,7 @@ from safepassage.evaluation.gold import (
     GoldLocation,
     GoldSet,
 )
+from safepassage.evaluation.normalize import fold, mentions, province_aliases, province_key
 
 REQUIRED_COLUMNS = (
     "id",
@@ -98,6 +100,41 @@ def _optional_int(value: object) -> int | None:
     return number
 
 
+_PLACE_UNIT_WORDS = {
+    "town",
+    "village",
+    "city",
+    "district",
+    "agency",
+    "area",
+    "areas",
+    "tehsil",
+    "valley",
+}
+
+
+def _place_name(name: str) -> str:
+    return " ".join(word for word in fold(name).split() if word not in _PLACE_UNIT_WORDS)
+
+
+def names_in_text(text: str, row: dict[str, str]) -> tuple[bool, bool]:
+    """Say whether the headlines name the coded place or district, and the place, district or
+    province (any spelling of it; "Kashmir" for Azad Jammu and Kashmir).
+
+    The rule is literal on purpose: it measures what the text offers, not what a gazetteer knows.
+    """
+    place = any(
+        mentions(text, _place_name(row.get(column, ""))) for column in ("location", "admin2")
+    )
+    canonical = province_key(row.get("admin1"))
+    spellings = [
+        *province_aliases(canonical or ""),
+        *(["kashmir"] if canonical == "Azad Jammu and Kashmir" else []),
+    ]
+    province = place or any(mentions(text, spelling) for spelling in spellings if len(spelling) > 3)
+    return place, province
+
+
 def published_for(start: dt.date, policy: str) -> str | None:
     """Return the publication date passed to the extractor for an event starting on ``start``."""
     if policy == "year-end":
@@ -135,6 +172,7 @@ def row_to_document(row: dict[str, str], published_policy: str) -> GoldDocument:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("coordinates out of range")
     states_date = headline_states_date(row["text"])
+    place_named, province_named = names_in_text(text, row)
     event = GoldEvent(
         label="main event",
         kinds=None,
@@ -150,6 +188,8 @@ def row_to_document(row: dict[str, str], published_policy: str) -> GoldDocument:
             lat=lat,
             lon=lon,
             where_prec=where_prec,
+            place_named=place_named,
+            province_named=province_named,
         ),
         fatalities=GoldCount(totals=(best,), low=low, high=high),
     )
@@ -202,6 +242,12 @@ def load_ucdp(
             raise GoldError(f"{csv_path}: unreadable CSV ({exc})") from exc
     if skipped > 10:
         notes.append(f"... {skipped - 10} more rows left out")
+    # Several UCDP events are often coded from the same headlines; one extraction per text
+    # cannot match all of them, which caps what any extractor can score on those rows.
+    texts = Counter(document.text for document in documents)
+    shared = sum(count for count in texts.values() if count > 1)
+    if shared:
+        notes.append(f"{shared} rows share their headlines with another row")
     if limit is not None:
         notes.append(f"limited to the first {limit} rows")
     notes.append(f"publication date passed: {published_policy}")

@@ -68,7 +68,9 @@ _ATTRIBUTED = re.compile(
     r"carried out by|behind the (?:attack|bombing|blast)|responsible for)\b",
     re.IGNORECASE,
 )
-_SUSPECTED = re.compile(r"\b(?:suspect(?:ed|s)?|likely|believed|possibly|alleged(?:ly)?)\b", re.IGNORECASE)
+_SUSPECTED = re.compile(
+    r"\b(?:suspect(?:ed|s)?|likely|believed|possibly|alleged(?:ly)?)\b", re.IGNORECASE
+)
 
 #: Attributing authorities, canonicalised. Province prefixes are read from the text.
 _AUTHORITY = re.compile(
@@ -102,6 +104,17 @@ _BODIES = {
 }
 
 
+#: The group itself speaking: "the BLA said its fighters had carried out the attack".
+_GROUP_SAYS = re.compile(
+    r"(?:\s*\([A-Z]+\))?(?:,[^,.;]{0,70},)?,?\s+(?:later\s+|also\s+|quickly\s+)?"
+    r"(?:said|says|claimed|has\s+claimed|announced|admitted|accepted|took|takes|owned)\b"
+    r"(?!\s+(?:it\s+)?(?:was\s+not|had\s+no|denied))",
+)
+_NO_CLAIM = re.compile(
+    r"\b(?:no|none|nobody|no\s+one|not)\b[^.;]{0,30}\bclaim\w*|\bdenied\b", re.IGNORECASE
+)
+
+
 def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """Return ``(start, end, canonical name)`` for every armed group named in the span."""
     found = []
@@ -111,9 +124,27 @@ def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     return found
 
 
+_AUTHORITY_ACTS = re.compile(
+    r"[^.;]{0,25}?\b(?:said|says|blamed|held|suspect\w*|believ\w*|accus\w*|attribut\w*|told|"
+    r"identified|named|stated)\b",
+    re.IGNORECASE,
+)
+
+
 def _authority(sentence: str) -> str | None:
+    """The authority that attributes the attack: the subject of "said", "blamed", "held"."""
     best: str | None = None
     for match in _AUTHORITY.finditer(sentence):
+        acts = _AUTHORITY_ACTS.match(sentence, match.end())
+        before = sentence[max(0, match.start() - 15) : match.start()].lower()
+        if (
+            not match.group("prov")
+            and re.search(r"[A-Z][a-z]+\s+$", sentence[max(0, match.start() - 20) : match.start()])
+            and not re.search(r"(?:Pakistan|Pakistani)\s+$", sentence[: match.start()])
+        ):
+            continue  # part of a name: "Sindhudesh Revolutionary Army"
+        if not acts and "according to" not in before:
+            continue
         body = _BODIES.get(re.sub(r"\s+", " ", match.group("body").lower()))
         if body is None:
             continue
@@ -138,7 +169,11 @@ def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
     # "Taliban" is a generic fallback: drop it when a specific Taliban group is named.
     if "Taliban" in names and "Tehrik-i-Taliban Pakistan" in names:
         names.remove("Taliban")
-    if _CLAIMED.search(sentence) and not _ATTRIBUTED.search(sentence):
+    negated = bool(_NO_CLAIM.search(sentence))
+    group_speaks = any(_GROUP_SAYS.match(text, e, min(end, e + 90)) for _s, e, _n in groups)
+    if group_speaks or (
+        _CLAIMED.search(sentence) and not negated and not _ATTRIBUTED.search(sentence)
+    ):
         relation, by = "claimed", None
     elif _SUSPECTED.search(sentence):
         relation, by = "suspected", _authority(sentence)
@@ -156,9 +191,15 @@ _TARGET_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bairport\b", "airport"),
         (r"\bhotel\b", "hotel"),
         (r"\bconsulate\b|\bembassy\b", "consulate"),
-        (r"\b(?:police\s+(?:station|post|van|mobile)|check\s*post|checkpoint|policemen|police)\b", "police"),
+        (
+            r"\b(?:police\s+(?:station|post|van|mobile)|check\s*post|checkpoint|policemen|police)\b",
+            "police",
+        ),
         (r"\b(?:army|military|soldiers|troops|cantonment|base|camp|FC\s+post)\b", "military"),
-        (r"\b(?:project\s+site|hydropower|dam|power\s+plant|construction\s+site)\b", "project_site"),
+        (
+            r"\b(?:project\s+site|hydropower|dam|power\s+plant|construction\s+site)\b",
+            "project_site",
+        ),
         (r"\b(?:mosque|shrine|imambargah|church|temple)\b", "religious"),
         (r"\b(?:market|bazaar|school|hospital)\b", "civilians"),
     )
@@ -181,7 +222,11 @@ def targets_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
         match = pattern.search(sentence)
         if match:
             targets.append(
-                {"description": match.group(0).lower(), "type": kind, "nationality": people_nat if kind in ("convoy", "bus", "vehicle") else None}
+                {
+                    "description": match.group(0).lower(),
+                    "type": kind,
+                    "nationality": people_nat if kind in ("convoy", "bus", "vehicle") else None,
+                }
             )
     for match in _TARGET_PEOPLE.finditer(sentence):
         targets.append(
@@ -246,50 +291,91 @@ def _country_word(word: str | None) -> str | None:
     return nationality_of(cleaned)
 
 
+_NATIONALITY_NEAR = re.compile(
+    r"\b(?:Chinese|Pakistani|China[’']s|Pakistan[’']s|Afghan|Iranian|American|Indian)\b"
+)
+
+
+def _nationality_near(text: str, start: int, end: int) -> str | None:
+    """The last nationality word in ``text[start:end]``, as an ISO code."""
+    found = list(_NATIONALITY_NEAR.finditer(text, start, end))
+    return _country_word(found[-1].group(0)) if found else None
+
+
+def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
+    """Title, organisation and country of the person at ``text[start:end]``."""
+    name = text[start:end].strip()
+    before = text[max(0, start - 90) : start]
+    title_match = _TITLE_BEFORE.search(before)
+    title = None
+    country = None
+    counterpart = False
+    organisation = None
+    if title_match:
+        title = title_match.group("title")
+        country = _country_word(title_match.group("nat"))
+        if title_match.group("counterpart"):
+            counterpart = True
+            nat = re.search(
+                r"Chinese|Pakistani|Afghan|Iranian|US", title_match.group("counterpart")
+            )
+            country = country or (_country_word(nat.group(0)) if nat else None)
+    appositive = _APPOSITIVE.match(text[end : end + 160])
+    if appositive and title is None:
+        title = appositive.group("title").strip()
+        org = appositive.group("org").strip()
+        nat_word = re.match(r"(Pakistan|China)(?:'s|’s)", org)
+        if nat_word:
+            country = country or _country_word(nat_word.group(1))
+            org = org[nat_word.end() :].strip()
+        organisation = org.removeprefix("the ").strip() or None
+    if country is None:
+        # "a Chinese delegation led by ...", "... and China's third highest-ranking official".
+        country = _nationality_near(text, max(lower_bound, start - 60), start)
+    if country is None and appositive:
+        stop = text.find(".", end, end + 200)
+        country = _nationality_near(text, end, stop if stop > 0 else end + 200)
+    if title:
+        title = re.sub(r"\s+", " ", title).strip()
+        organisation = organisation or _TITLE_ORGS.get(title.lower())
+    return Participant(name, title, organisation, country, start, counterpart)
+
+
 def participants_in(
-    text: str, persons: Sequence[tuple[int, int]], home_country: str | None
+    text: str,
+    persons: Sequence[tuple[int, int]],
+    home_country: str | None,
+    all_persons: Sequence[tuple[int, int]] = (),
 ) -> list[Participant]:
     """Describe the PERSON spans of an engagement: title, organisation and country.
 
-    A "counterpart" takes the title of the other side's first participant. A participant with
-    no nationality cue takes ``home_country`` (the country the report is about).
+    A surname alone ("Naqvi") is expanded to the fullest form the document uses, and the title
+    is read where the document introduces the person. A "counterpart" takes the title of the
+    other side's first participant; a participant with no nationality cue takes
+    ``home_country`` (the country the report is about) when the other side is foreign.
     """
     found: list[Participant] = []
-    seen: dict[str, Participant] = {}
+    seen: set[str] = set()
+    previous_end = 0
     for start, end in persons:
-        name = text[start:end].strip()
-        last = name.split()[-1]
-        known = next((p for key, p in seen.items() if key.split()[-1] == last), None)
-        if known is not None:
+        last = text[start:end].split()[-1]
+        if last in seen:
             continue
-        before = text[max(0, start - 90) : start]
-        title_match = _TITLE_BEFORE.search(before)
-        title = None
-        country = None
-        counterpart = False
-        if title_match:
-            title = title_match.group("title")
-            country = _country_word(title_match.group("nat"))
-            if title_match.group("counterpart"):
-                counterpart = True
-                nat = re.search(r"Chinese|Pakistani|Afghan|Iranian|US", title_match.group("counterpart"))
-                country = country or (_country_word(nat.group(0)) if nat else None)
-        organisation = None
-        after = text[end : end + 160]
-        appositive = _APPOSITIVE.match(after)
-        if appositive and title is None:
-            title = appositive.group("title").strip()
-            org = appositive.group("org").strip()
-            nat_word = re.match(r"(Pakistan|China)(?:'s|’s)", org)
-            if nat_word:
-                country = country or _country_word(nat_word.group(1))
-                org = org[nat_word.end() :].strip()
-            organisation = org.removeprefix("the ").strip() or None
-        if title:
-            title = re.sub(r"\s+", " ", title).strip()
-            organisation = organisation or _TITLE_ORGS.get(title.lower())
-        participant = Participant(name, title, organisation, country, start, counterpart)
-        seen[name] = participant
+        seen.add(last)
+        forms = [(s, e) for s, e in all_persons if text[s:e].split()[-1] == last] or [(start, end)]
+        full = max(len(text[s:e]) for s, e in forms)
+        described = [
+            _describe(text, s, e, previous_end if s == start else 0)
+            for s, e in sorted(forms)
+            if len(text[s:e]) == full or (s, e) == (start, end)
+        ]
+        participant = next((d for d in described if d.title), described[0])
+        participant.name = max((d.name for d in described), key=len)
+        participant.country = participant.country or next(
+            (d.country for d in described if d.country), None
+        )
+        participant.start = start
+        previous_end = end
         found.append(participant)
     if found:
         lead = next((p for p in found if not p.counterpart), None)
@@ -308,13 +394,28 @@ def participants_in(
 TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (topic, re.compile(pattern, re.IGNORECASE))
     for topic, pattern in (
-        ("intelligence_sharing", r"\bintelligence[- ]sharing\b|\bsharing\s+(?:of\s+)?intelligence\b|\bshare\s+intelligence\b|\bintelligence\s+cooperation\b"),
-        ("protection_unit", r"\b(?:special\s+)?protection\s+unit\b|\bSPU\b|\bspecial\s+security\s+division\b"),
+        (
+            "intelligence_sharing",
+            r"\bintelligence[- ]sharing\b"
+            r"|\bshar(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}(?:intelligence|information)\b"
+            r"|\bintelligence\s+(?:cooperation|exchange)\b"
+            r"|\bexchang(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}intelligence\b|\binformation[- ]sharing\b",
+        ),
+        (
+            "protection_unit",
+            r"\b(?:special\s+)?protection\s+unit\b|\bSPU\b|\bspecial\s+security\s+division\b",
+        ),
         ("joint_exercise", r"\bjoint\s+(?:[a-z]+\s+){0,3}(?:exercises?|drills?)\b"),
         ("training", r"\btraining\b|\bcapacity[- ]building\b|\bpolice\s+academy\b"),
         ("border_security", r"\bborder\b|\bcross-border\b|\bsmuggling\b"),
-        ("counter_terrorism", r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror"),
-        ("movement_security", r"\bmovement\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b|\btravel\s+(?:security|guidelines|restrictions)\b|\bconvoy\s+security\b"),
+        (
+            "counter_terrorism",
+            r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror",
+        ),
+        (
+            "movement_security",
+            r"\bmovement\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b|\btravel\s+(?:security|guidelines|restrictions)\b|\bconvoy\s+security\b",
+        ),
         ("cybercrime", r"\bcyber\s*-?crimes?\b|\bcyber\s+security\b|\bcybersecurity\b"),
     )
 )

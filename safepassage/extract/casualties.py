@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from safepassage.extract.numbers import NUMBER_PATTERN, parse_number
+from safepassage.extract.numbers import NUMBER_PATTERN, parse_number, word_to_int
 
 #: Nationality adjectives and nouns, and Pakistani institutions whose members are Pakistani.
 NATIONALITIES: dict[str, str] = {
@@ -67,7 +67,7 @@ _PLURAL_NOUNS = (
     "chinese|pakistanis|afghans|indians|iranians|americans|foreigners|"
     "bystanders|shoppers|protesters|teachers|doctors|journalists|lawyers|leaders|elders|"
     "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|"
-    "children|boys|girls|cadets|recruits|" + _PERPETRATOR_NOUNS
+    r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
     "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
@@ -76,15 +76,16 @@ _SINGULAR_NOUNS = (
     "tribesman|jawan|ranger|commando|sepoy|boy|girl|teacher|doctor|journalist|lawyer|leader|"
     "elder|commander|chief|spokesman|cleric|politician|official|judge|major|captain|colonel|"
     "lieutenant|sergeant|subedar|naik|havildar|sipahi|bodyguard|guide|interpreter|"
-    "contractor|technician|expert|farmer|trader|shopkeeper|fisherman|"
+    r"contractor|technician|expert|farmer|trader|shopkeeper|fisherman|vaccinator|health\s+worker|"
+    r"aid\s+worker|schoolteacher|businessman|passer-by|bystander|worshipper|"
     "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
     "fighter|kidnapper|suspect"
 )
 _STOP_MODIFIERS = frozenset(
     "was were is are be been being when the of at in on and or to by for with as that which who "
-    "had has have from after before during while least than more over about into their his her "
+    "had has have from after before during while least than over about into their his her "
     "its them they it this these those there not no killed injured wounded dead including "
-    "died were among".split()
+    "died were among said left leaving".split()
 )
 _STOP_ALT = "|".join(sorted(_STOP_MODIFIERS, key=len, reverse=True))
 _MODIFIER = rf"(?:(?!(?:{_STOP_ALT})\b)[A-Za-z][\w'’-]*\s+)"
@@ -93,7 +94,7 @@ _ITEM_TAIL = re.compile(
     re.IGNORECASE,
 )
 _SINGULAR_ITEM = re.compile(
-    rf"\b(?:their|his|her|its|a|an|one|the)\s+(?P<mods>(?:[A-Z][\w'’-]*\s+){{0,3}})"
+    rf"\b(?:their|his|her|its|a|an|one|the)\s+(?P<mods>{_MODIFIER}{{0,3}})"
     rf"(?P<noun>{_SINGULAR_NOUNS})\b",
 )
 _UPPER_SINGULAR_ITEM = re.compile(
@@ -101,14 +102,15 @@ _UPPER_SINGULAR_ITEM = re.compile(
     re.IGNORECASE,
 )
 _PERPETRATOR_RE = re.compile(rf"\b(?:{_PERPETRATOR_NOUNS})\b", re.IGNORECASE)
-_GENERIC_GROUPS = frozenset({"people", "persons", "others", "person"})
+_GENERIC_GROUPS = frozenset({"people", "persons", "others", "person", "bodies"})
 
 _KILL_VERB = re.compile(
-    r"\b(?P<verb>killing|kills|kill|killed|dead|died|dies|martyred|slain|perished|"
+    r"\b(?P<verb>killing|kills|kill|killed|dead|died|dies|die|martyred|slain|perished|"
     r"shot\s+dead|gunned\s+down|lost\s+(?:their|his|her)\s+li(?:ves|fe)|"
     r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
-    r"(?:death\s+)?toll\s+(?:rose|rises|climbed|climbs|reached|jumped|has\s+risen|stood|stands|of|is|was)"
-    r"(?:\s+(?:to|at))?)\b",
+    r"(?:(?:death\s+)?toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|fatalities))"
+    r"(?:\s+[^.;]{0,60}?)?\s+(?:rose|rises|climbed|climbs|reached|jumped|has\s+risen|stood|stands|of|is|was|to)"
+    r"(?:\s+(?:to|at))?|put\s+the\s+(?:dead|death\s+toll|toll)\s+at|received(?=\s+\S+\s+bodies))\b",
     re.IGNORECASE,
 )
 _INJURY_VERB = re.compile(
@@ -120,20 +122,30 @@ _FORWARD_VERBS = frozenset(
     {"killing", "kills", "kill", "injuring", "injures", "injure", "wounding", "wounds", "wound"}
 )
 _AUX = re.compile(
-    r"\b(?:was|were|been|are|is|being|be|reportedly|allegedly|also|all|later)\s*$", re.IGNORECASE
+    r"\b(?:was|were|been|are|is|being|be)(?:\s+(?:reportedly|allegedly|also|all|later))?\s*$",
+    re.IGNORECASE,
 )
 _FORWARD_BOUNDARY = re.compile(
-    r"[.;:!?]|\b(?:in|on|at|near|when|after|during|while|since|who|which|that|but|as|by|"
+    r"[.;:!?]|\b(?:in|on|at(?!\s+least)|near|when|after|during|while|since|who|which|that|but|(?<!well\s)as(?!\s+(?:many|well))|by|"
     r"killing|killed|kills|injuring|injured|injures|wounding|wounded|wounds|"
+    r"arrest\w*|detain\w*|captur\w*|abduct\w*|kidnap\w*|rescu\w*|missing|"
     r"and\s+(?:injur|wound|kill)\w*)\b",
     re.IGNORECASE,
 )
 _BACKWARD_BOUNDARY = re.compile(
     r"[.;:!?]|\b(?:when|after|while|but|killing|killed|kills|injuring|injured|injures|wounding|"
-    r"wounded|wounds|dead|died)\b|—|–",
+    r"wounded|wounds|dead|died|which|whom|arrested|detained|captured)\b|—|–",
     re.IGNORECASE,
 )
-_INCLUDING = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|mostly)\b", re.IGNORECASE)
+_RANGE = re.compile(
+    r"\b(?:between\s+(?P<low>\w+)\s+and\s+(?P<high>\w+)"
+    r"|(?P<low2>\d+)\s*(?:-|–|to)\s*(?P<high2>\d+))\b",
+    re.IGNORECASE,
+)
+_AMONG = re.compile(r"\s*(?:were\s+|are\s+|was\s+)?among\b", re.IGNORECASE)
+_INCLUDING = re.compile(
+    r"\b(?:including|among\s+them|among\s+whom|of\s+whom|mostly)\b", re.IGNORECASE
+)
 
 
 @dataclass
@@ -166,13 +178,15 @@ class Figure:
     perpetrators: int | None = None
 
 
+_NATIONALITY_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(k) for k in sorted(NATIONALITIES, key=len, reverse=True)) + r")\b"
+)
+
+
 def nationality_of(group: str) -> str | None:
     """Return the ISO code of the nationality a group phrase names, if any."""
-    lowered = group.lower()
-    for key, code in NATIONALITIES.items():
-        if re.search(rf"\b{re.escape(key)}\b", lowered):
-            return code
-    return None
+    match = _NATIONALITY_RE.search(group.lower())
+    return NATIONALITIES[match.group(0)] if match else None
 
 
 def _clean_group(mods: str, noun: str) -> str:
@@ -184,13 +198,36 @@ def _modifiers_ok(mods: str) -> bool:
     return all(word.lower() not in _STOP_MODIFIERS for word in mods.split())
 
 
+_OF_THEM = re.compile(
+    rf"(?P<num>\w+)\s+of\s+(?:them|whom)\s+(?:were\s+)?(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b",
+    re.IGNORECASE,
+)
+_SPEAKER_AFTER = re.compile(
+    r"\s*(?:said|says|say|told|added|stated|confirmed|reported|claimed|quoted)\b", re.IGNORECASE
+)
+
+
+def _is_year(raw: str) -> bool:
+    return len(raw) == 4 and raw.isdigit() and 1900 <= int(raw) <= 2100
+
+
 def parse_items(text: str, start: int, end: int) -> list[Item]:
     """Find counted groups ("five Chinese nationals", "their Pakistani driver") in a region."""
+    items = [
+        item
+        for item in _parse_items(text, start, end)
+        # "a hospital official said": a speaker, not a casualty.
+        if not _SPEAKER_AFTER.match(text, item.end, item.end + 20)
+    ]
+    return items
+
+
+def _parse_items(text: str, start: int, end: int) -> list[Item]:
     items: list[Item] = []
     taken: list[tuple[int, int]] = []
     for match in NUMBER_PATTERN.finditer(text, start, end):
         number = parse_number(match)
-        if number is None:
+        if number is None or _is_year(match.group("num")):
             continue
         tail = _ITEM_TAIL.match(text, match.end(), end)
         if tail and _modifiers_ok(tail.group("mods")):
@@ -216,7 +253,15 @@ def parse_items(text: str, start: int, end: int) -> list[Item]:
             rest = text[match.end() : end].strip(" ,")
             if not rest or _FORWARD_BOUNDARY.match(rest) or rest.lower().startswith("and"):
                 items.append(
-                    Item(number.value, None, None, number.start, number.end, number.bound, number.vague)
+                    Item(
+                        number.value,
+                        None,
+                        None,
+                        number.start,
+                        number.end,
+                        number.bound,
+                        number.vague,
+                    )
                 )
                 taken.append((number.start, number.end))
     for match in _SINGULAR_ITEM.finditer(text, start, end):
@@ -233,6 +278,14 @@ def parse_items(text: str, start: int, end: int) -> list[Item]:
                 perpetrator=bool(_PERPETRATOR_RE.fullmatch(match.group("noun"))),
             )
         )
+    for match in _OF_THEM.finditer(text, start, end):
+        # "13 people, nine of them Chinese workers": a breakdown of the total before it.
+        count = word_to_int(match.group("num"))
+        if count is None or any(s <= match.start() < e for s, e in taken):
+            continue
+        items = [i for i in items if not (match.start() <= i.start < match.end())]
+        group = _clean_group(match.group("mods"), match.group("noun"))
+        items.append(Item(count, group, nationality_of(group), match.start(), match.end()))
     items.sort(key=lambda item: item.start)
     return items
 
@@ -242,7 +295,8 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
         return None
     head = items[0]
     between = text[head.end : items[1].start] if len(items) > 1 else ""
-    if len(items) > 1 and _INCLUDING.search(between):
+    of_them = len(items) > 1 and bool(_OF_THEM.match(text, items[1].start, items[1].end))
+    if len(items) > 1 and (_INCLUDING.search(between) or of_them):
         parts = items[1:]
         figure = Figure(
             kind=kind,
@@ -259,6 +313,7 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
         return figure
     total = sum(item.count for item in items)
     specific = [item for item in items if item.group and item.group.lower() not in _GENERIC_GROUPS]
+    among = bool(_AMONG.match(text, items[-1].end, items[-1].end + 40))
     perps = sum(item.count for item in items if item.perpetrator)
     return Figure(
         kind=kind,
@@ -268,8 +323,9 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
         end=items[-1].end,
         items=specific,
         breakdown=len(items) > 1,
-        # One specific group ("two Chinese engineers") may be only part of the dead.
-        whole=len(items) > 1 or not specific,
+        # One specific group ("two Chinese engineers"), or those "among the dead", may be only
+        # part of the dead.
+        whole=(len(items) > 1 or not specific) and not among,
         perpetrators=perps or None,
     )
 
@@ -287,6 +343,89 @@ def _region_backward(text: str, start: int, end: int) -> tuple[int, int]:
     return last, end
 
 
+_LOOSE_WORDS = re.compile(r"\s*((?:[A-Za-z][\w'’-]*\s*){0,4})")
+_PASSIVE_FILLER = frozenset(
+    {"were", "was", "have", "has", "been", "are", "reportedly", "all", "also"}
+)
+
+
+def _loose_item(text: str, start: int, end: int, forward: bool) -> list[Item]:
+    """A number with nouns the tables do not know: "kill 47 Shia Ismaili Muslims",
+    "43 Shiites killed". Only right next to the verb, to stay safe."""
+    numbers = [
+        n
+        for n in (parse_number(m) for m in NUMBER_PATTERN.finditer(text, start, end))
+        if n is not None and not n.article and not 1900 <= n.value <= 2100
+    ]
+    if not numbers:
+        return []
+    number = numbers[0] if forward else numbers[-1]
+    if forward and len(text[start : number.start].split()) > 1:
+        return []
+    words_text = text[number.end : end]
+    words = words_text.split()
+    mixed_case = any(c.islower() for c in words_text)
+
+    def stop(word: str) -> bool:
+        # In mixed-case text an upper-case "IS" is an acronym, not the verb.
+        return word.lower() in _STOP_MODIFIERS and not (mixed_case and word.isupper())
+
+    if not forward:
+        if len(words) > 5 or any(stop(w) and w.lower() not in _PASSIVE_FILLER for w in words):
+            return []
+        words = [w for w in words if w.lower() not in _PASSIVE_FILLER]
+    else:
+        kept = []
+        for word in words[:4]:
+            if stop(word) or not word[:1].isalpha():
+                break
+            kept.append(word)
+        words = kept
+    group = " ".join(w.strip(",") for w in words) or None
+    return [
+        Item(
+            number.value,
+            group,
+            nationality_of(group) if group else None,
+            number.start,
+            number.end + len(words_text),
+            number.bound,
+            number.vague,
+        )
+    ]
+
+
+_BACK_SINGULAR = re.compile(
+    rf"(?:^|[\s,:;(\-])(?P<mods>(?:[A-Za-z][\w'’-]*\s+){{0,3}}?)(?P<noun>{_SINGULAR_NOUNS})\s+"
+    r"(?:was\s+|is\s+|has\s+been\s+|reportedly\s+|also\s+)*$",
+    re.IGNORECASE,
+)
+
+
+def _back_singular(text: str, start: int, end: int) -> list[Item]:
+    """A bare singular subject right before the verb: "Pakistani soldier killed"."""
+    match = _BACK_SINGULAR.search(text, start, end)
+    if not match:
+        return []
+    words = match.group("mods").split()
+    if any(w.lower() in _STOP_MODIFIERS and w.lower() not in ("the", "a", "an") for w in words):
+        return []
+    if any(NUMBER_PATTERN.fullmatch(w) and w.lower() not in ("a", "an", "one") for w in words):
+        return []
+    group = _clean_group(match.group("mods"), match.group("noun"))
+    perpetrator = bool(_PERPETRATOR_RE.fullmatch(match.group("noun")))
+    return [
+        Item(
+            1,
+            group,
+            nationality_of(group),
+            match.start("mods"),
+            match.end("noun"),
+            perpetrator=perpetrator,
+        )
+    ]
+
+
 def _upper_singular(text: str, start: int, end: int) -> list[Item]:
     """A bare singular object after the verb, as headlines write it: "kills soldier"."""
     upper = _UPPER_SINGULAR_ITEM.match(text, start, end)
@@ -296,21 +435,42 @@ def _upper_singular(text: str, start: int, end: int) -> list[Item]:
     return [Item(1, group, nationality_of(group), upper.start("mods"), upper.end())]
 
 
-def _figures_for(kind: str, verb_re: re.Pattern[str], text: str, start: int, end: int) -> list[Figure]:
+def _apply_range(text: str, figure: Figure, figures: list[Figure], start: int, end: int) -> None:
+    """ "between 25 and 30 were wounded": a range, not two groups to add up."""
+    match = _RANGE.search(text, start, end)
+    if match is None:
+        return
+    low = word_to_int(match.group("low") or match.group("low2"))
+    high = word_to_int(match.group("high") or match.group("high2"))
+    if low is None or high is None or not low < high:
+        return
+    figure.total, figure.bound, figure.breakdown = high, None, False
+    figure.items = [i for i in figure.items if i.count not in (low, high)]
+    figures.append(Figure(figure.kind, low, None, figure.start, figure.end))
+
+
+def _figures_for(
+    kind: str, verb_re: re.Pattern[str], text: str, start: int, end: int
+) -> list[Figure]:
     figures: list[Figure] = []
     for match in verb_re.finditer(text, start, end):
         verb = match.group("verb").lower()
-        forward = verb in _FORWARD_VERBS or verb.startswith(("claimed", "claiming", "death", "toll"))
+        forward = verb in _FORWARD_VERBS or verb.startswith(
+            ("claimed", "claiming", "death", "toll", "number", "put", "received")
+        )
         items: list[Item] = []
         back_start, back_end = _region_backward(text, start, match.start())
-        if verb in ("killed", "injured", "wounded"):
+        if verb in ("killed", "injured", "wounded") or verb.startswith(("shot", "gunned")):
             before = text[max(start, match.start() - 30) : match.start()]
             adjacent = [i for i in parse_items(text, back_start, back_end) if back_end - i.end <= 3]
             if adjacent:
                 items = parse_items(text, back_start, back_end)
             elif not _AUX.search(before):
                 fwd_start, fwd_end = _region_forward(text, match.end(), end)
-                items = [i for i in parse_items(text, fwd_start, fwd_end) if i.start - fwd_start <= 16]
+                # An object right after the verb, and the breakdown that follows it.
+                items = parse_items(text, fwd_start, fwd_end)
+                if not items or items[0].start - fwd_start > 16:
+                    items = []
                 if not items:
                     items = _upper_singular(text, match.start(), fwd_end)
         if forward:
@@ -322,7 +482,22 @@ def _figures_for(kind: str, verb_re: re.Pattern[str], text: str, start: int, end
             items = parse_items(text, back_start, back_end)
             if items and back_end - items[-1].end > 60:
                 items = []
+        if not items:
+            if (
+                forward
+                or verb in ("killed", "injured", "wounded")
+                or verb.startswith(("shot", "gunned"))
+            ):
+                fwd_start, fwd_end = _region_forward(text, match.end(), end)
+                if forward or not _AUX.search(text[max(start, match.start() - 30) : match.start()]):
+                    items = _loose_item(text, fwd_start, fwd_end, forward=True)
+            if not items and not forward:
+                items = _loose_item(text, back_start, back_end, forward=False)
+            if not items and not forward:
+                items = _back_singular(text, back_start, back_end)
         figure = _figure_from_items(kind, items, text)
+        if figure is not None and items:
+            _apply_range(text, figure, figures, max(start, items[0].start - 12), items[-1].end + 1)
         if figure is not None:
             figure.end = max(figure.end, match.end())
             figure.start = min(figure.start, match.start())
@@ -330,8 +505,16 @@ def _figures_for(kind: str, verb_re: re.Pattern[str], text: str, start: int, end
     return figures
 
 
+_NEGATED = re.compile(
+    r"\b(?:no\s+one|none|nobody|no\s+casualties|no\s+deaths|no\s+injuries)\b", re.IGNORECASE
+)
+
+
 def find_figures(text: str, start: int, end: int) -> list[Figure]:
     """Return the death and injury figures stated in ``text[start:end]``."""
+    if _NEGATED.search(text, start, end):
+        # "none of its citizens had been killed", "no one was hurt": not a toll.
+        return []
     return _figures_for("dead", _KILL_VERB, text, start, end) + _figures_for(
         "injured", _INJURY_VERB, text, start, end
     )

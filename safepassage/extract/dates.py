@@ -55,11 +55,11 @@ _DATE_PATTERN = re.compile(
     r"\b(?:"
     rf"(?P<iso>{_YEAR}-(?P<iso_m>[01]\d)-(?P<iso_d>[0-3]\d))"
     rf"|(?P<mdy>{_MONTH}\s+{_DAY}(?:,\s*|\s+){_YEAR.replace('year', 'year_mdy')})"
-    rf"|(?P<dmy>{_DAY2}\s+(?:of\s+)?{_MONTH2},?\s+{_YEAR.replace('year', 'year_dmy')})"
+    rf"|(?P<dmy>{_DAY2}\s+(?:of\s+)?{_MONTH2},?\s+(?:{_YEAR.replace('year', 'year_dmy')}|(?P<yy>\d\d)(?=\s*(?:[;\n]|$))))"
     rf"|(?P<my>(?:(?:early|late|mid|mid-)\s*)?{_MONTH.replace('month', 'month_my')},?\s+(?:of\s+)?{_YEAR.replace('year', 'year_my')})"
     rf"|(?P<md>{_MONTH.replace('month', 'month_md')}\s+{_DAY.replace('day', 'day_md')})(?![\d,]*\s*(?:19|20)\d\d)(?!\s*(?:per ?cent|%|km|kilometres|kilometers|people|killed))"
     rf"|(?P<dm>{_DAY.replace('day', 'day_dm')}\s+(?:of\s+)?{_MONTH.replace('month', 'month_dm')})(?!,?\s*(?:19|20)\d\d)"
-    rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?)"
+    rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?(?!,?\s+(?:of\s+)?(?:19|20)\d\d))"
     rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
     r"|(?P<yesterday>yesterday|today|tonight|(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
     r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))"
@@ -83,7 +83,8 @@ class DateMention:
     precision: str | None
     #: True for words that only bound a period ("since 2021") and rarely date an event.
     weak: bool = False
-    #: True for relative phrases that point to the past ("last October", "last year").
+    #: True for relative phrases that point to an earlier period ("last October", "last
+    #: year", "last week"): the event is recalled, not reported. "Yesterday" is not past here.
     past: bool = False
 
 
@@ -113,9 +114,9 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         )
         return (day.isoformat() if day else None), ("day" if day else None), False, False
     if groups["dmy"]:
-        day = _safe_date(
-            int(groups["year_dmy"]), MONTHS[groups["month2"].lower()], int(groups["day2"])
-        )
+        # "25 Jan 13" in wire digest titles: a two-digit year, read as 20YY.
+        year = int(groups["year_dmy"]) if groups["year_dmy"] else 2000 + int(groups["yy"])
+        day = _safe_date(year, MONTHS[groups["month2"].lower()], int(groups["day2"]))
         return (day.isoformat() if day else None), ("day" if day else None), False, False
     if groups["my"]:
         month = MONTHS[groups["month_my"].lower()]
@@ -157,7 +158,7 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         back = (base.weekday() - weekday) % 7
         if modifier == "last" and back == 0:
             back = 7
-        return (base - timedelta(days=back)).isoformat(), "day", False, modifier == "last"
+        return (base - timedelta(days=back)).isoformat(), "day", False, False
     if groups["yesterday"]:
         if base is None:
             return None, None, False, False
@@ -165,10 +166,10 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         if word in ("today", "tonight"):
             return base.isoformat(), "day", False, False
         if word == "yesterday":
-            return (base - timedelta(days=1)).isoformat(), "day", False, True
+            return (base - timedelta(days=1)).isoformat(), "day", False, False
         count_word = word.split()[0]
         count = int(count_word) if count_word.isdigit() else _SMALL.get(count_word, 1)
-        return (base - timedelta(days=count)).isoformat(), "day", False, True
+        return (base - timedelta(days=count)).isoformat(), "day", False, False
     if groups["rel_span"]:
         phrase = re.sub(r"\s+", " ", groups["rel_span"].lower())
         if base is None or phrase.endswith("week"):
@@ -197,7 +198,9 @@ def _names_capitalised(match: re.Match[str]) -> bool:
     return True
 
 
-def find_dates(text: str, base: date | None, start: int = 0, end: int | None = None) -> list[DateMention]:
+def find_dates(
+    text: str, base: date | None, start: int = 0, end: int | None = None
+) -> list[DateMention]:
     """Return every date expression in ``text[start:end]``, resolved against ``base``."""
     mentions: list[DateMention] = []
     for match in _DATE_PATTERN.finditer(text, start, len(text) if end is None else end):
@@ -212,11 +215,23 @@ def find_dates(text: str, base: date | None, start: int = 0, end: int | None = N
     return mentions
 
 
+_DATEPARSER_WORTHY = re.compile(
+    _MONTH + r"|\b(?:19|20)\d\d\b|\b(?:ago|yesterday|week|weeks|month|months|fortnight)\b",
+    re.IGNORECASE,
+)
+
+
+_DURATION = re.compile(r"\b(?:\w+\s+)?(?:days|weeks|months|years|decades)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def parse_with_dateparser(span: str, base_iso: str | None) -> tuple[str, str] | None:
     """Resolve a DATE span the patterns did not cover; return ``(value, precision)`` or None."""
-    if base_iso is None or not re.search(r"\d|" + _MONTH, span, re.IGNORECASE):
+    # Only spans that name a month, a year or a relative period: a bare "14" is a count.
+    if base_iso is None or not _DATEPARSER_WORTHY.search(span):
         return None
+    if _DURATION.search(span) and "ago" not in span.lower():
+        return None  # "in six months", "for two weeks": a duration, not a date
     from datetime import datetime
 
     import dateparser.date
@@ -268,21 +283,22 @@ _DATELINE = re.compile(
 )
 
 
-def dateline(text: str, start: int = 0) -> tuple[str | None, str | None, int, int]:
+def dateline(text: str, start: int = 0) -> tuple[str | None, str | None, int, int, int]:
     """Parse a dateline such as ``ISLAMABAD:`` or ``PESHAWAR, June 5, 2024 (Reuters) -``.
 
-    Return ``(place, iso_date, place_start, place_end)``; the place is title-cased.
+    Return ``(place, iso_date, place_start, place_end, dateline_end)``; the place is
+    title-cased.
     """
     match = _DATELINE.match(text[start : start + 200])
     if not match:
-        return None, None, 0, 0
+        return None, None, 0, 0, 0
     place = match.group("place").strip()
     if len(place) < 3 or not place.replace(" ", "").replace("-", "").isalpha():
-        return None, None, 0, 0
+        return None, None, 0, 0, 0
     iso: str | None = None
     if match.group("date"):
         found = find_dates(match.group("date"), None)
         if found and found[0].precision == "day":
             iso = found[0].value
     place_start = start + match.start("place")
-    return place.title(), iso, place_start, place_start + len(place)
+    return place.title(), iso, place_start, place_start + len(place), start + match.end()

@@ -122,9 +122,15 @@ def read_html_bytes(doc_id: str, raw: bytes, published: str | None) -> Document:
             published=published,
             error=error_message(ErrorCode.BAD_HTML, type(exc).__name__),
         )
-    data: dict[str, Any] = result.as_dict() if result is not None else {}
+    data: dict[str, Any]
+    if result is None:
+        data = {}
+    elif isinstance(result, dict):
+        data = result
+    else:
+        data = result.as_dict()
     text = data.get("text") or ""
-    if not text.strip():
+    if not any(c.isalpha() for c in text[:10000]):
         return FailedDocument(
             id=doc_id, text="", published=published, error=error_message(ErrorCode.BAD_HTML)
         )
@@ -211,12 +217,18 @@ def read_jsonl_stream(name: str, handle: BinaryIO, published: str | None) -> Ite
             data = json.loads(line)
         except UnicodeDecodeError as exc:
             yield FailedDocument(
-                id=line_id, text="", published=published, error=error_message(ErrorCode.ENCODING, exc.reason)
+                id=line_id,
+                text="",
+                published=published,
+                error=error_message(ErrorCode.ENCODING, exc.reason),
             )
             continue
         except ValueError as exc:
             yield FailedDocument(
-                id=line_id, text="", published=published, error=error_message(ErrorCode.BAD_JSON, str(exc))
+                id=line_id,
+                text="",
+                published=published,
+                error=error_message(ErrorCode.BAD_JSON, str(exc)),
             )
             continue
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -247,7 +259,9 @@ def read_file(path: Path, published: str | None) -> Iterator[Document]:
                 yield from read_jsonl_stream(str(path), handle, published)
         except OSError as exc:
             yield FailedDocument(
-                id=str(path), text="", published=published,
+                id=str(path),
+                text="",
+                published=published,
                 error=error_message(ErrorCode.UNREADABLE, exc.strerror),
             )
         return
@@ -287,9 +301,7 @@ def read_stdin(handle: BinaryIO, published: str | None) -> Document:
     return Document(id=content_id(doc.text), text=doc.text, published=published)
 
 
-def iter_inputs(
-    paths: Sequence[str], published: str | None, stdin: BinaryIO
-) -> Iterator[Document]:
+def iter_inputs(paths: Sequence[str], published: str | None, stdin: BinaryIO) -> Iterator[Document]:
     """Yield the documents of every input path in order (``-`` or no path: standard input)."""
     if not paths:
         paths = ["-"]

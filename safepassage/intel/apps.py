@@ -14,3 +14,9 @@ class IntelConfig(AppConfig):
         # Mentions and claims are written in bulk by ingestion and are provenance, not
         # decisions: the report that produced them is audited, and so is every analyst edit.
         register(m.Source, m.Report, m.Incident, m.Engagement, m.ReviewDecision)
+
+        from django_q.signals import post_spawn
+
+        from safepassage.intel.jobs import warm_up
+
+        post_spawn.connect(warm_up, dispatch_uid="intel-warm-up-extraction")

@@ -189,7 +189,11 @@ class Incident(EventFields):
 
     class Meta:
         ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["kind", "h3_r5", "date"], name="incident_block_idx")]
+        indexes = [
+            models.Index(fields=["kind", "h3_r5", "date"], name="incident_block_idx"),
+            # Province- and country-level candidates of the linker (see safepassage.linking).
+            models.Index(fields=["kind", "date"], name="incident_kind_date_idx"),
+        ]
 
     def __str__(self) -> str:
         what = self.get_attack_type_display() if self.attack_type else self.get_kind_display()
@@ -213,6 +217,10 @@ class Engagement(EventFields):
 
     class Meta:
         ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "h3_r5", "date"], name="engagement_block_idx"),
+            models.Index(fields=["kind", "date"], name="engagement_kind_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"{self.get_kind_display()} #{self.pk}"
@@ -285,6 +293,14 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["field", "created", "pk"]
+        constraints = [
+            # A mention gives each field once, however often its report is processed.
+            models.UniqueConstraint(
+                fields=["mention", "field"],
+                name="claim_unique_mention_field",
+                condition=models.Q(mention__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.field} = {self.value}"

@@ -1,5 +1,3 @@
-from django.urls import path
-
 from safepassage.registry import views
 
 app_name = "registry"

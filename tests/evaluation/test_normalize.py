@@ -54,12 +54,16 @@ def test_it_keeps_different_provinces_apart() -> None:
         ("Shangla", None, False),
     ],
 )
-def test_it_matches_districts_through_renames_and_splits(gold: str, predicted: str | None, expected: bool) -> None:
+def test_it_matches_districts_through_renames_and_splits(
+    gold: str, predicted: str | None, expected: bool
+) -> None:
     assert districts_match(gold, predicted) is expected
 
 
 def test_it_folds_armed_group_spellings_to_one_name() -> None:
-    assert group_key("Tehreek-e-Taliban Pakistan") == group_key("TTP") == "Tehrik-i-Taliban Pakistan"
+    assert (
+        group_key("Tehreek-e-Taliban Pakistan") == group_key("TTP") == "Tehrik-i-Taliban Pakistan"
+    )
     assert group_key("the banned TTP") == "Tehrik-i-Taliban Pakistan"
     assert group_key("Baloch Liberation Army") == group_key("BLA")
     assert group_key("BLA") != group_key("BLF")
@@ -67,7 +71,9 @@ def test_it_folds_armed_group_spellings_to_one_name() -> None:
 
 def test_it_matches_attributing_bodies_by_their_words() -> None:
     assert orgs_match("Khyber Pakhtunkhwa Counter-Terrorism Department", "KP CTD")
-    assert orgs_match("Khyber Pakhtunkhwa Counter-Terrorism Department", "Counter-Terrorism Department")
+    assert orgs_match(
+        "Khyber Pakhtunkhwa Counter-Terrorism Department", "Counter-Terrorism Department"
+    )
     assert not orgs_match("Khyber Pakhtunkhwa Counter-Terrorism Department", "Balochistan police")
 
 

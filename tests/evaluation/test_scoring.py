@@ -71,7 +71,9 @@ def test_it_accepts_dates_inside_a_ucdp_range_with_its_tolerance() -> None:
     assert date_correct(gold, attack(date={"value": "2013-01-26", "precision": "day"}))
     assert date_correct(gold, attack(date={"value": "2013-01-29", "precision": "day"}))
     assert not date_correct(gold, attack(date={"value": "2013-01-30", "precision": "day"}))
-    assert not date_correct(gold, attack(date={"value": "2013-01-29", "precision": "day"}), tolerance_days=0)
+    assert not date_correct(
+        gold, attack(date={"value": "2013-01-29", "precision": "day"}), tolerance_days=0
+    )
     # A month is wider than the range, so it is not precise enough.
     assert not date_correct(gold, attack(date={"value": "2013-01", "precision": "month"}))
 
@@ -95,7 +97,10 @@ def test_it_counts_a_point_exactly_25_km_away_as_within_and_a_further_one_not() 
 def test_it_treats_missing_or_invalid_coordinates_as_wrong() -> None:
     assert within_radius(*BISHAM, attack(location=None)) == (False, None)
     assert within_radius(*BISHAM, attack(location={"lat": "34.9", "lon": 72.8})) == (False, None)
-    assert within_radius(*BISHAM, attack(location={"lat": float("nan"), "lon": 72.8})) == (False, None)
+    assert within_radius(*BISHAM, attack(location={"lat": float("nan"), "lon": 72.8})) == (
+        False,
+        None,
+    )
 
 
 def test_it_scores_province_and_district_after_normalisation() -> None:
@@ -157,7 +162,12 @@ def test_it_counts_chinese_deaths_from_the_breakdown() -> None:
         }
     )
     assert predicted_chinese_deaths(event) == 5
-    assert predicted_chinese_deaths(attack(fatalities={"by_group": [{"group": "Chinese engineers", "count": 2}]})) == 2
+    assert (
+        predicted_chinese_deaths(
+            attack(fatalities={"by_group": [{"group": "Chinese engineers", "count": 2}]})
+        )
+        == 2
+    )
     assert predicted_chinese_deaths(attack(fatalities={"by_group": "five"})) == 0
 
 
@@ -165,10 +175,22 @@ def test_it_counts_chinese_deaths_from_the_breakdown() -> None:
 
 
 def test_it_scores_perpetrators_by_name_relation_and_attributing_body() -> None:
-    gold = (GoldPerpetrator("Tehrik-i-Taliban Pakistan", "attributed", "Khyber Pakhtunkhwa Counter-Terrorism Department"),)
-    right = attack(perpetrators=[{"name": "Tehreek-e-Taliban Pakistan", "relation": "attributed", "by": "KP CTD"}])
+    gold = (
+        GoldPerpetrator(
+            "Tehrik-i-Taliban Pakistan",
+            "attributed",
+            "Khyber Pakhtunkhwa Counter-Terrorism Department",
+        ),
+    )
+    right = attack(
+        perpetrators=[
+            {"name": "Tehreek-e-Taliban Pakistan", "relation": "attributed", "by": "KP CTD"}
+        ]
+    )
     wrong_relation = attack(perpetrators=[{"name": "TTP", "relation": "claimed", "by": None}])
-    wrong_by = attack(perpetrators=[{"name": "TTP", "relation": "attributed", "by": "Punjab police"}])
+    wrong_by = attack(
+        perpetrators=[{"name": "TTP", "relation": "attributed", "by": "Punjab police"}]
+    )
     extra = attack(
         perpetrators=[
             {"name": "TTP", "relation": "attributed", "by": "CTD"},
@@ -183,19 +205,40 @@ def test_it_scores_perpetrators_by_name_relation_and_attributing_body() -> None:
 
 def test_it_requires_no_perpetrator_when_the_text_names_none() -> None:
     assert perpetrators_correct((), attack(perpetrators=[]))
-    assert not perpetrators_correct((), attack(perpetrators=[{"name": "TTP", "relation": "suspected"}]))
+    assert not perpetrators_correct(
+        (), attack(perpetrators=[{"name": "TTP", "relation": "suspected"}])
+    )
 
 
 def test_it_scores_participants_with_their_countries_and_refuses_strangers() -> None:
     gold = (GoldParticipant("Mohsin Naqvi", "PK"), GoldParticipant("Qi Yanjun", "CN"))
     optional = (GoldParticipant("Ishaq Dar", "PK"),)
-    right = {"participants": [{"name": "Naqvi", "country": "PK"}, {"name": "Qi Yanjun", "country": "CN"}, {"name": "Ishaq Dar"}]}
-    wrong_country = {"participants": [{"name": "Mohsin Naqvi", "country": "CN"}, {"name": "Qi Yanjun", "country": "CN"}]}
-    stranger = {"participants": [{"name": "Mohsin Naqvi", "country": "PK"}, {"name": "Qi Yanjun", "country": "CN"}, {"name": "Xi Jinping"}]}
+    right = {
+        "participants": [
+            {"name": "Naqvi", "country": "PK"},
+            {"name": "Qi Yanjun", "country": "CN"},
+            {"name": "Ishaq Dar"},
+        ]
+    }
+    wrong_country = {
+        "participants": [
+            {"name": "Mohsin Naqvi", "country": "CN"},
+            {"name": "Qi Yanjun", "country": "CN"},
+        ]
+    }
+    stranger = {
+        "participants": [
+            {"name": "Mohsin Naqvi", "country": "PK"},
+            {"name": "Qi Yanjun", "country": "CN"},
+            {"name": "Xi Jinping"},
+        ]
+    }
     assert participants_correct(gold, optional, right)
     assert not participants_correct(gold, optional, wrong_country)
     assert not participants_correct(gold, optional, stranger)
-    assert not participants_correct(gold, optional, {"participants": [{"name": "Mohsin Naqvi", "country": "PK"}]})
+    assert not participants_correct(
+        gold, optional, {"participants": [{"name": "Mohsin Naqvi", "country": "PK"}]}
+    )
 
 
 def test_it_scores_topics_of_the_known_vocabulary_only() -> None:
@@ -224,7 +267,12 @@ def _seed_like_document() -> GoldDocument:
             "kind": "attack",
             "background": True,
             "date": {"value": "2021-07", "precision": "month"},
-            "location": {"admin1": "Khyber Pakhtunkhwa", "admin2": "Upper Kohistan", "lat": 35.2917, "lon": 73.2906},
+            "location": {
+                "admin1": "Khyber Pakhtunkhwa",
+                "admin2": "Upper Kohistan",
+                "lat": 35.2917,
+                "lon": 73.2906,
+            },
             "fatalities": {"total": 13, "chinese": 9},
             "attack_type": "bombing",
         },
@@ -248,15 +296,33 @@ def _seed_like_document() -> GoldDocument:
 def test_it_pairs_each_gold_event_with_the_most_similar_prediction() -> None:
     document = _seed_like_document()
     prediction = result(
-        {"kind": "meeting", "background": False, "date": {"value": "2024-09-21", "precision": "day"},
-         "location": None, "participants": [{"name": "Mohsin Naqvi", "country": "PK"}]},
-        attack(background=True, date={"value": "2024-03", "precision": "month"},
-               location={"admin2": "Shangla", "lat": 34.93, "lon": 72.88},
-               fatalities={"total": 6, "min": 6, "by_group": [{"group": "Chinese nationals", "nationality": "CN", "count": 5}]}),
-        attack(background=True, date={"value": "2021-07", "precision": "month"},
-               location={"admin1": "KP", "admin2": "Upper Kohistan", "lat": 35.29, "lon": 73.29},
-               attack_type="bombing",
-               fatalities={"total": 13, "by_group": [{"group": "Chinese nationals", "nationality": "CN", "count": 9}]}),
+        {
+            "kind": "meeting",
+            "background": False,
+            "date": {"value": "2024-09-21", "precision": "day"},
+            "location": None,
+            "participants": [{"name": "Mohsin Naqvi", "country": "PK"}],
+        },
+        attack(
+            background=True,
+            date={"value": "2024-03", "precision": "month"},
+            location={"admin2": "Shangla", "lat": 34.93, "lon": 72.88},
+            fatalities={
+                "total": 6,
+                "min": 6,
+                "by_group": [{"group": "Chinese nationals", "nationality": "CN", "count": 5}],
+            },
+        ),
+        attack(
+            background=True,
+            date={"value": "2021-07", "precision": "month"},
+            location={"admin1": "KP", "admin2": "Upper Kohistan", "lat": 35.29, "lon": 73.29},
+            attack_type="bombing",
+            fatalities={
+                "total": 13,
+                "by_group": [{"group": "Chinese nationals", "nationality": "CN", "count": 9}],
+            },
+        ),
     )
     score = score_set(GoldSet("t", "align", (document,)), {"d1": prediction})
     assert all(item.correct == item.n for item in score.fields.values()), score.fields
@@ -274,7 +340,13 @@ def test_it_counts_every_field_of_a_missing_event_as_a_miss() -> None:
 
 def test_it_does_not_pair_an_attack_with_a_meeting() -> None:
     document = _seed_like_document()
-    meeting_only = result({"kind": "agreement", "background": True, "date": {"value": "2021-07", "precision": "month"}})
+    meeting_only = result(
+        {
+            "kind": "agreement",
+            "background": True,
+            "date": {"value": "2021-07", "precision": "month"},
+        }
+    )
     score = score_set(GoldSet("t", "align", (document,)), {"d1": meeting_only})
     assert score.fields["event"].correct == 1  # the agreement stands for the gold meeting
     assert score.fields["kind"].correct == 0
@@ -282,16 +354,42 @@ def test_it_does_not_pair_an_attack_with_a_meeting() -> None:
 
 
 def test_it_skips_unmatched_optional_events_but_scores_matched_ones() -> None:
-    optional = parse_event({"kind": "announcement", "background": True, "optional": True, "date": None}, "t", 0)
+    optional = parse_event(
+        {
+            "kind": "announcement",
+            "background": True,
+            "optional": True,
+            "date": {"value": "2024-06", "precision": "month"},
+            "location": {"admin1": "Punjab"},
+        },
+        "t",
+        0,
+    )
     document = GoldDocument(id="d1", text="x", events=(optional,))
     empty = score_set(GoldSet("t", "align", (document,)), {"d1": result()})
     assert empty.fields == {}
-    found = score_set(GoldSet("t", "align", (document,)), {"d1": result({"kind": "announcement", "background": True, "date": None})})
-    assert found.fields["date"].correct == 1 and "event" not in found.fields
+    found = score_set(
+        GoldSet("t", "align", (document,)),
+        {
+            "d1": result(
+                {
+                    "kind": "announcement",
+                    "background": True,
+                    "date": None,
+                    "location": {"admin1": "Punjab"},
+                }
+            )
+        },
+    )
+    assert found.fields["date"].correct == 0 and found.fields["province"].correct == 1
+    assert "event" not in found.fields
 
 
 def test_it_compares_the_main_event_first_for_single_event_gold() -> None:
-    events = [attack(background=True, fatalities={"total": 1}), attack(background=False, fatalities={"total": 4})]
+    events = [
+        attack(background=True, fatalities={"total": 1}),
+        attack(background=False, fatalities={"total": 4}),
+    ]
     assert main_event(events) is events[1]
     assert main_event([events[0]]) is events[0]
     assert main_event([]) is None
@@ -308,7 +406,10 @@ def test_it_scores_malformed_and_missing_predictions_as_no_events() -> None:
 
 def test_it_counts_document_errors_reported_by_the_extractor() -> None:
     document = _seed_like_document()
-    score = score_set(GoldSet("t", "align", (document,)), {"d1": {"document": {"id": "d1", "error": "E101 empty"}, "events": []}})
+    score = score_set(
+        GoldSet("t", "align", (document,)),
+        {"d1": {"document": {"id": "d1", "error": "E101 empty"}, "events": []}},
+    )
     assert score.errors == 1
 
 
@@ -321,7 +422,11 @@ def test_it_counts_document_errors_reported_by_the_extractor() -> None:
         {"kind": "attack", "background": False, "fatalities": {"total": -1}},
         {"kind": "attack", "background": False, "location": {"lat": 91, "lon": 0}},
         {"kind": "attack", "background": False, "location": {"lat": 30}},
-        {"kind": "attack", "background": False, "perpetrators": [{"name": "TTP", "relation": "blamed"}]},
+        {
+            "kind": "attack",
+            "background": False,
+            "perpetrators": [{"name": "TTP", "relation": "blamed"}],
+        },
         {"kind": "meeting", "background": False, "topics": ["trade"]},
         {"kind": "attack", "background": False, "deaths": 3},
     ],
@@ -331,3 +436,39 @@ def test_it_rejects_malformed_gold_events(bad_event: dict[str, Any]) -> None:
 
     with pytest.raises(GoldError):
         parse_event(bad_event, "test", 0)
+
+
+def test_it_does_not_pair_an_optional_event_with_an_unrelated_prediction() -> None:
+    optional = parse_event(
+        {
+            "kind": "attack",
+            "background": True,
+            "optional": True,
+            "date": {"value": "2018", "precision": "year"},
+            "location": {"admin1": "Sindh", "lat": 24.81, "lon": 67.03},
+        },
+        "t",
+        0,
+    )
+    document = GoldDocument(id="d1", text="x", events=(optional,))
+    unrelated = attack(
+        background=False,
+        date={"value": "2021-07-15", "precision": "day"},
+        location={"admin1": "Islamabad", "lat": 33.68, "lon": 73.05},
+    )
+    score = score_set(GoldSet("t", "align", (document,)), {"d1": result(unrelated)})
+    assert score.fields == {}
+    assert score.unmatched_predictions == 1
+
+
+def test_it_totals_the_scores_of_each_corpus_pattern() -> None:
+    gold = parse_event({"kind": "attack", "background": False, "fatalities": {"total": 3}}, "t", 0)
+    first = GoldDocument(id="a", text="x", events=(gold,), meta={"patterns": ["range", "dozens"]})
+    second = GoldDocument(id="b", text="x", events=(gold,), meta={"patterns": ["range"]})
+    predictions = {
+        "a": result(attack(fatalities={"total": 3})),
+        "b": result(attack(fatalities={"total": 4})),
+    }
+    score = score_set(GoldSet("t", "align", (first, second)), predictions)
+    assert (score.patterns["range"].n, score.patterns["range"].correct) == (8, 7)
+    assert (score.patterns["dozens"].n, score.patterns["dozens"].correct) == (4, 4)

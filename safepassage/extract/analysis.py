@@ -1,0 +1,211 @@
+"""What the rules need to know about one document, computed once after spaCy has run."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from safepassage.extract.dates import DateMention, dateline, find_dates, parse_with_dateparser
+from safepassage.extract.places import (
+    GazetteerLike,
+    PlaceMention,
+    classify_mention,
+    collect_mentions,
+    find_region_mentions,
+)
+
+_CLAUSE_SPLIT = re.compile(r";|\n+")
+_LOWER = re.compile(r"[a-z]")
+_UPPER = re.compile(r"[A-Z]")
+
+
+def looks_upper(text: str) -> bool:
+    """Whether the text is mostly upper case (wire headlines), where capitals say nothing."""
+    sample = text[:5000]
+    upper = len(_UPPER.findall(sample))
+    lower = len(_LOWER.findall(sample))
+    return upper + lower > 10 and lower < 0.4 * (upper + lower)
+
+
+@dataclass
+class Analysis:
+    """A document's text with its sentences, dates, places and people, all as offsets."""
+
+    text: str
+    published: str | None
+    body_start: int
+    sentences: list[tuple[int, int]]
+    dates: list[DateMention]
+    places: list[PlaceMention]
+    persons: list[tuple[int, int]]
+    dateline_place: PlaceMention | None
+    home_country: str | None
+    #: Dates in digest titles ("media roundup 17 Feb 14"): the digest's day, about a day after
+    #: the events it lists; only a fallback for a reported event with no date of its own.
+    digest_dates: list[DateMention] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._starts = [start for start, _ in self.sentences]
+
+    @property
+    def base(self) -> date | None:
+        """The publication date as a date, if known."""
+        return date.fromisoformat(self.published) if self.published else None
+
+    def sentence_of(self, offset: int) -> int:
+        """Index of the sentence holding ``offset``."""
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)
+
+    def dates_in(self, start: int, end: int) -> list[DateMention]:
+        """Date mentions that start inside ``[start, end)``."""
+        return [d for d in self.dates if start <= d.start < end]
+
+    def places_in(self, start: int, end: int) -> list[PlaceMention]:
+        """Place mentions that start inside ``[start, end)``."""
+        return [p for p in self.places if start <= p.start < end]
+
+    def persons_in(self, start: int, end: int) -> list[tuple[int, int]]:
+        """PERSON spans that start inside ``[start, end)``."""
+        return [p for p in self.persons if start <= p[0] < end]
+
+
+def split_sentences(
+    text: str, sents: list[tuple[int, int]], body_start: int
+) -> list[tuple[int, int]]:
+    """Refine spaCy's sentences: also break at semicolons and line breaks (headline lists)."""
+    result: list[tuple[int, int]] = []
+    for start, end in sents:
+        start = max(start, body_start)
+        if start >= end:
+            continue
+        cursor = start
+        for match in _CLAUSE_SPLIT.finditer(text, start, end):
+            if text[cursor : match.start()].strip():
+                result.append((cursor, match.start()))
+            cursor = match.end()
+        if text[cursor:end].strip():
+            result.append((cursor, end))
+    if not result and text[body_start:].strip():
+        result.append((body_start, len(text)))
+    return result
+
+
+def build_analysis(
+    text: str,
+    published: str | None,
+    body_start: int,
+    sents: list[tuple[int, int]],
+    entities: list[tuple[int, int, str]],
+    gazetteer: GazetteerLike,
+) -> Analysis:
+    """Collect the offsets the event rules work on."""
+    entities = [e for e in entities if e[0] >= body_start]
+    base = date.fromisoformat(published) if published else None
+    dates = find_dates(text, base, body_start)
+    covered = [(d.start, d.end) for d in dates]
+    for start, end, label in entities:
+        if label != "DATE" or any(s < end and start < e for s, e in covered):
+            continue
+        parsed = parse_with_dateparser(text[start:end], published)
+        if parsed is not None:
+            dates.append(DateMention(start, end, text[start:end], parsed[0], parsed[1]))
+    dates = sorted(
+        (d for d in dates if not _in_dateline(text, body_start, d.start)), key=lambda d: d.start
+    )
+    digest_dates = [d for d in dates if _in_digest_title(text, d.start)]
+    dates = [d for d in dates if d not in digest_dates]
+    context = sorted({text[s:e] for s, e, label in entities if label in ("GPE", "LOC", "FAC")})
+    places = collect_mentions(text, entities, gazetteer, context)
+    regions = find_region_mentions(text, body_start, len(text), gazetteer)
+    # "Kashmir" alone resolves to India's state; in a report about Pakistan the region
+    # phrase (Azad Jammu and Kashmir) wins over a foreign reading of the same words.
+    places = [
+        p
+        for p in places
+        if not any(
+            r.start < p.end and p.start < r.end and (p.place is None or p.place.country != "PK")
+            for r in regions
+        )
+    ]
+    places += regions
+    places.sort(key=lambda p: (p.start, p.end))
+    persons = [(s, e) for s, e, label in entities if label == "PERSON"]
+    dateline_place = None
+    # A dateline opens the body or one of its first paragraphs ("ISLAMABAD: ...").
+    for line_start in _paragraph_starts(text, body_start, limit=3):
+        name, _iso, p_start, p_end, _end = dateline(text, line_start)
+        if name:
+            place = gazetteer.resolve(name, (), "PK")
+            if place is not None:
+                locative, _ = classify_mention(text, p_start, p_end)
+                dateline_place = PlaceMention(p_start, p_end, name, place, True, False)
+            break
+    countries = [p.place.country for p in places if p.place is not None]
+    home = None
+    if countries:
+        home = "PK" if "PK" in countries else max(sorted(set(countries)), key=countries.count)
+    return Analysis(
+        text=text,
+        published=published,
+        body_start=body_start,
+        sentences=split_sentences(text, sents, body_start),
+        dates=dates,
+        places=places,
+        persons=persons,
+        dateline_place=dateline_place,
+        home_country=home,
+        digest_dates=digest_dates,
+    )
+
+
+def _paragraph_starts(text: str, start: int, limit: int) -> list[int]:
+    starts = [start]
+    cursor = start
+    while len(starts) < limit:
+        newline = text.find("\n", cursor, cursor + 2000)
+        if newline < 0:
+            break
+        cursor = newline + 1
+        while cursor < len(text) and text[cursor] in "\r\n \t":
+            cursor += 1
+        starts.append(cursor)
+    return starts
+
+
+_DIGEST = re.compile(
+    r"\b(?:roundup|round-up|headlines|summary|highlights|factbox|timeline|digest|news\s+at)\b",
+    re.IGNORECASE,
+)
+
+
+def _in_digest_title(text: str, offset: int) -> bool:
+    """Whether ``offset`` lies in the title of a digest ("morning media roundup 17 Feb 14"):
+    that date is the digest's, usually the day after the events it lists."""
+    line_start = max(text.rfind(";", 0, offset), text.rfind("\n", 0, offset)) + 1
+    line_end = min(
+        (i for i in (text.find(";", offset), text.find("\n", offset)) if i >= 0), default=len(text)
+    )
+    return bool(_DIGEST.search(text, line_start, line_end))
+
+
+def _in_dateline(text: str, body_start: int, offset: int) -> bool:
+    """Whether ``offset`` lies in a dated dateline: that date is the report's, not an event's."""
+    for line_start in _paragraph_starts(text, body_start, limit=3):
+        if offset < line_start:
+            return False
+        _name, iso, _s, _e, end = dateline(text, line_start)
+        if iso and offset < end:
+            return True
+    return False
+
+
+def publication_date_from_dateline(text: str, body_start: int) -> str | None:
+    """Return the date of a dated dateline ("PESHAWAR, June 5, 2024 (Reuters) -"), if any."""
+    for line_start in _paragraph_starts(text, body_start, limit=3):
+        _name, iso, _s, _e, _end = dateline(text, line_start)
+        if iso:
+            return iso
+    return None

@@ -1,0 +1,197 @@
+"""Assemble a document's events: engagements first found, then incidents, then the flags.
+
+The main event is the first with ``background: false``. Events the text only recalls (an attack
+months before a ministers' meeting) are ``background: true``. Events are ordered with the
+reported ones first, each group by where it starts in the text, so output is deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safepassage.extract.analysis import Analysis
+from safepassage.extract.casualties import aggregate
+from safepassage.extract.engagements import Engagement, find_engagements, finish_engagement
+from safepassage.extract.incidents import Incident, find_incidents, is_past
+from safepassage.extract.places import choose_location, location_object
+
+#: How many sentences at the start of a document count as its lead.
+LEAD_SENTENCES = 3
+
+
+def _date_object(mention: Any) -> dict[str, Any] | None:
+    if mention is None or mention.value is None or mention.precision is None:
+        return None
+    return {"value": mention.value, "precision": mention.precision, "text": mention.text}
+
+
+def _evidence(analysis: Analysis, indices: list[int]) -> list[dict[str, int]]:
+    spans = sorted({analysis.sentences[i] for i in indices})
+    return [{"start": start, "end": end} for start, end in spans]
+
+
+def _confidence(filled: int, precision: str | None, background: bool) -> float:
+    """A transparent score: 0.4, plus 0.1 per field found (date, place, casualties, actors),
+    plus 0.1 for a place at town precision or finer, less 0.1 for recalled events."""
+    score = 0.4 + 0.1 * filled
+    if precision in ("town", "point"):
+        score += 0.1
+    if background:
+        score -= 0.1
+    return round(max(0.05, min(0.95, score)), 2)
+
+
+def _incident_event(analysis: Analysis, incident: Incident, background: bool) -> dict[str, Any]:
+    kinds = [m.kind for m in incident.mentions if m.kind]
+    kind = "attack" if "attack" in kinds or not kinds else "security_operation"
+    attack_types = [m.attack_type for m in incident.mentions if m.attack_type]
+    specific = [t for t in attack_types if t != "unknown"]
+    order = (
+        "suicide_bombing",
+        "hijacking",
+        "kidnapping",
+        "bombing",
+        "assassination",
+        "facility_attack",
+        "armed_assault",
+    )
+    attack_type = (
+        min(specific, key=order.index) if specific else ("unknown" if kind == "attack" else None)
+    )
+    figures = [f for m in incident.mentions for f in m.figures]
+    fatalities, injured = aggregate(figures)
+    perpetrators: list[dict[str, Any]] = []
+    for mention in incident.mentions:
+        for perp in mention.perpetrators:
+            existing = next((p for p in perpetrators if p["name"] == perp["name"]), None)
+            if existing is None:
+                perpetrators.append(dict(perp))
+            elif existing["by"] is None and perp["by"]:
+                existing.update(perp)
+    targets: list[dict[str, Any]] = []
+    for mention in incident.mentions:
+        for target in mention.targets:
+            if target not in targets:
+                targets.append(target)
+    place = incident.place
+    if place is None and not background:
+        # A report that names its place only outside the sentences about the event (a list of
+        # headlines, a dateline) still places it: the best place named anywhere in the text.
+        place = choose_location(
+            analysis.places, (analysis.body_start, len(analysis.text)), incident.start
+        )
+        if place is None:
+            place = analysis.dateline_place
+    location = location_object(place.place) if place and place.place else None
+    found_date = incident.date
+    if found_date is None and not background:
+        # A headline list or a lead may date the story outside the event's own sentences.
+        lead_end = analysis.sentences[min(len(analysis.sentences), LEAD_SENTENCES) - 1][1]
+        found_date = next(
+            (
+                d
+                for d in analysis.dates_in(analysis.body_start, lead_end)
+                if d.value and not d.weak and not d.past
+            ),
+            None,
+        ) or next((d for d in analysis.digest_dates if d.value and d.precision == "day"), None)
+    date = _date_object(found_date)
+    filled = sum(bool(x) for x in (date, location, fatalities, perpetrators))
+    return {
+        "kind": kind,
+        "background": background,
+        "attack_type": attack_type if kind == "attack" else None,
+        "date": date,
+        "location": location,
+        "fatalities": fatalities,
+        "injured": injured,
+        "perpetrators": perpetrators,
+        "targets": targets,
+        "participants": [],
+        "topics": [],
+        "evidence": _evidence(analysis, [m.sentence for m in incident.mentions]),
+        "confidence": _confidence(filled, location["precision"] if location else None, background),
+    }
+
+
+def _engagement_event(
+    analysis: Analysis, cluster: Engagement, topic_sentences: list[int]
+) -> dict[str, Any]:
+    from safepassage.extract.actors import topics_in
+
+    place = cluster.place
+    location = location_object(place.place) if place and place.place else None
+    date = _date_object(cluster.date)
+    participants = [
+        {"name": p.name, "title": p.title, "organisation": p.organisation, "country": p.country}
+        for p in cluster.participants
+    ]
+    topics = topics_in(analysis.text, [analysis.sentences[i] for i in topic_sentences])
+    filled = sum(bool(x) for x in (date, location, participants, topics))
+    return {
+        "kind": cluster.kind,
+        "background": cluster.background,
+        "attack_type": None,
+        "date": date,
+        "location": location,
+        "fatalities": None,
+        "injured": None,
+        "perpetrators": [],
+        "targets": [],
+        "participants": participants,
+        "topics": topics,
+        "evidence": _evidence(analysis, cluster.sentences),
+        "confidence": _confidence(
+            filled, location["precision"] if location else None, cluster.background
+        ),
+    }
+
+
+def build_events(analysis: Analysis) -> list[dict[str, Any]]:
+    """Return the document's events as schema objects, reported events first."""
+    clusters = find_engagements(analysis)
+    incidents = find_incidents(analysis, set(), allow_vague=not clusters)
+    incident_places = frozenset(
+        m.place.start for inc in incidents for m in inc.mentions if m.place is not None
+    )
+    for cluster in clusters:
+        finish_engagement(analysis, cluster, incident_places)
+    claimed = {i for c in clusters for i in c.trigger_sentences}
+    # An attack sentence that also names a meeting belongs to the attack, not the meeting.
+    incident_sentences = {m.sentence for inc in incidents for m in inc.mentions if m.anchored}
+    for cluster in clusters:
+        cluster.sentences = [
+            i for i in cluster.sentences if i not in incident_sentences
+        ] or cluster.sentences
+    claimed -= incident_sentences
+    main_engagement_in_lead = any(
+        not c.background and min(c.trigger_sentences) < LEAD_SENTENCES for c in clusters
+    )
+    events: list[tuple[bool, int, dict[str, Any]]] = []
+    starts = sorted(min(c.trigger_sentences) for c in clusters if not c.background)
+    for cluster in clusters:
+        first = min(cluster.trigger_sentences)
+        if cluster.background:
+            topic_sentences = cluster.sentences
+        else:
+            following = [s for s in starts if s > first]
+            stop = following[0] if following else len(analysis.sentences)
+            topic_sentences = [
+                i
+                for i in range(first, stop)
+                if i not in incident_sentences and (i in cluster.sentences or i not in claimed)
+            ]
+        event = _engagement_event(analysis, cluster, topic_sentences)
+        events.append((cluster.background, analysis.sentences[first][0], event))
+    for incident in incidents:
+        if clusters and not any(m.anchored for m in incident.mentions):
+            continue
+        first_sentence = min(m.sentence for m in incident.mentions)
+        background = is_past(incident, analysis) or (
+            main_engagement_in_lead and first_sentence >= LEAD_SENTENCES
+        )
+        if not any(m.sentence not in claimed for m in incident.mentions):
+            continue
+        events.append((background, incident.start, _incident_event(analysis, incident, background)))
+    events.sort(key=lambda item: (item[0], item[1]))
+    return [event for _bg, _start, event in events]

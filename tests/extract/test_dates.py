@@ -1,0 +1,73 @@
+"""Date expressions resolved against the publication date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from safepassage.extract.dates import dateline, find_dates, metadata_date
+
+
+def _one(text: str, base: date | None) -> tuple[str | None, str | None]:
+    found = find_dates(text, base)
+    assert len(found) == 1, found
+    return found[0].value, found[0].precision
+
+
+def test_it_resolves_last_october_to_the_previous_october() -> None:
+    assert _one("a bombing last October", date(2025, 2, 5)) == ("2024-10", "month")
+    assert _one("a bombing last October", date(2024, 11, 20)) == ("2024-10", "month")
+    assert _one("a bombing last October", date(2024, 10, 20)) == ("2023-10", "month")
+
+
+def test_it_resolves_a_weekday_to_the_same_day_when_the_report_is_from_that_day() -> None:
+    assert _one("the minister on Thursday said", date(2024, 6, 27)) == ("2024-06-27", "day")
+    assert _one("the minister on Monday said", date(2024, 6, 27)) == ("2024-06-24", "day")
+    assert _one("last Thursday", date(2024, 6, 27)) == ("2024-06-20", "day")
+
+
+def test_it_resolves_a_month_this_year_and_last_year() -> None:
+    assert _one("In March this year, a bus", date(2024, 9, 21)) == ("2024-03", "month")
+    assert _one("in May last year", date(2024, 9, 21)) == ("2023-05", "month")
+
+
+def test_it_keeps_month_precision_for_a_month_and_year() -> None:
+    assert _one("in July 2021, a coach", date(2025, 2, 5)) == ("2021-07", "month")
+    assert _one("in July 2021, a coach", None) == ("2021-07", "month")
+
+
+def test_it_reads_full_dates_in_both_orders() -> None:
+    assert _one("on September 21, 2024.", None) == ("2024-09-21", "day")
+    assert _one("on 26 March 2024 a", None) == ("2024-03-26", "day")
+
+
+def test_it_puts_a_day_without_year_in_the_past() -> None:
+    assert _one("on March 26, a bomber", date(2024, 6, 27)) == ("2024-03-26", "day")
+    assert _one("on December 30, a bomber", date(2025, 1, 3)) == ("2024-12-30", "day")
+
+
+def test_it_leaves_relative_dates_unresolved_without_a_publication_date() -> None:
+    assert _one("on Tuesday the minister", None) == (None, None)
+    assert _one("last October", None) == (None, None)
+
+
+def test_it_ignores_may_as_a_verb() -> None:
+    assert find_dates("this may be the end, and the talks may go on", date(2024, 1, 1)) == []
+
+
+def test_it_marks_since_as_a_weak_period_and_last_year_as_past() -> None:
+    since = find_dates("attacks since 2021", None)[0]
+    assert since.weak and since.value == "2021"
+    last_year = find_dates("a unit formed last year", date(2025, 2, 5))[0]
+    assert last_year.past and last_year.value == "2024" and last_year.precision == "year"
+
+
+def test_it_reads_the_metadata_date_line() -> None:
+    assert metadata_date(" date 2024-06-27 Interior Minister") == ("2024-06-27", 17)
+    assert metadata_date(" date 2024-13-45 text") == (None, 0)
+    assert metadata_date("No date here") == (None, 0)
+
+
+def test_it_reads_datelines_with_and_without_a_date() -> None:
+    assert dateline("ISLAMABAD: The minister met")[:2] == ("Islamabad", None)
+    assert dateline("PESHAWAR, June 5, 2024 (Reuters) - A blast")[:2] == ("Peshawar", "2024-06-05")
+    assert dateline("The minister met")[0] is None
