@@ -33,7 +33,8 @@ Platform:
   import KIND FILE     import a CSV file (organisations, projects, sites, people, units, vehicles)
   export KIND          export a CSV file
   audit verify         check the audit log's hash chain; names the first altered record
-  worker               run the background job worker (django-q2)
+  worker               run the background job worker (django-q2); several may run at once
+  poll [--source NAME] poll news sources now (feeds, watched folders)
   purge-expired        delete protected people whose retention date has passed
 
 Intelligence:

@@ -222,6 +222,25 @@ if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
 
 # Incident knowledge base: reports larger than this (UTF-8 bytes) are refused at submission.
 INTEL_MAX_TEXT_BYTES = env_int("SAFEPASSAGE_INTEL_MAX_TEXT_BYTES", 2 * 1024 * 1024, minimum=1024)
+# Outbound fetches of feeds and pages (safepassage/lib/http.py enforces every limit).
+INTEL_FETCH_CONNECT_TIMEOUT = env_int("SAFEPASSAGE_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
+INTEL_FETCH_READ_TIMEOUT = env_int("SAFEPASSAGE_FETCH_READ_TIMEOUT", 15, minimum=1)
+INTEL_FETCH_TOTAL_TIMEOUT = env_int("SAFEPASSAGE_FETCH_TOTAL_TIMEOUT", 30, minimum=1)
+INTEL_FETCH_MAX_BYTES = env_int("SAFEPASSAGE_FETCH_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+INTEL_FETCH_MAX_REDIRECTS = env_int("SAFEPASSAGE_FETCH_MAX_REDIRECTS", 5, minimum=0)
+# Never from the environment: only the test suite exempts its loopback server from the guard.
+INTEL_FETCH_ALLOW_NETWORKS: tuple[str, ...] = ()
+INTEL_FEED_MAX_ENTRIES = env_int("SAFEPASSAGE_FEED_MAX_ENTRIES", 200, minimum=1)
+INTEL_POLL_BUDGET_SECONDS = env_int("SAFEPASSAGE_POLL_BUDGET_SECONDS", 180, minimum=10)
+# Watched folders must lie inside one of these directories.
+INTEL_WATCH_ROOTS = env_list("SAFEPASSAGE_WATCH_ROOTS", [str(DATA_DIR / "inbox")])
+INTEL_FOLDER_MAX_FILES = env_int("SAFEPASSAGE_FOLDER_MAX_FILES", 500, minimum=1)
+INTEL_FOLDER_MAX_FILE_BYTES = env_int(
+    "SAFEPASSAGE_FOLDER_MAX_FILE_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+INTEL_FOLDER_MAX_JSONL_BYTES = env_int(
+    "SAFEPASSAGE_FOLDER_MAX_JSONL_BYTES", 50 * 1024 * 1024, minimum=1024
+)
 
 LOGGING = {
     "version": 1,

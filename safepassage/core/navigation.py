@@ -39,6 +39,8 @@ def _sections() -> list[Section]:
         Section("Incidents", "intel:incident-list", None, "incident"),
         Section("Review queue", "intel:review-queue", None, "incident", Action.CHANGE),
         Section("Engagements", "intel:engagement-list", None, "engagement"),
+        Section("Sources", "intel:source-list", None, "source"),
+        Section("Field report", "intel:field-report", None, "report", Action.ADD),
         Section("Jobs", "intel:jobs-list", None, "jobs"),
         Section("Audit log", "audit:log", AuditRecord, "audit"),
     ]
