@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "safepassage.accounts",
     "safepassage.audit",
     "safepassage.intel",
+    "safepassage.risk",
+    "safepassage.movements",
+    "safepassage.tracking",
+    "safepassage.alerts",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,14 @@ from safepassage.access.policy import Action, Reach, reach_for
 M = TypeVar("M", bound=models.Model)
 
 _NOTHING = Q(pk__in=[])
+# Which Gate attribute names the lookup path for each reach.
+_PATH_OF = {
+    Reach.ORG: "org",
+    Reach.REGION: "province",
+    Reach.UNIT: "unit",
+    Reach.NATIONALS: "nationality",
+    Reach.SELF: "owner",
+}
 
 
 def resource_of(model: type[models.Model] | models.Model) -> str:
@@ -101,8 +109,9 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = Action.VIEW) -> Que
     if granted is None:
         return queryset.none()
     filtered = queryset.filter(scope_q(user, action, model))
-    # Reaches through a to-many relation can repeat rows.
-    if granted is Reach.NATIONALS and "__" in getattr(model.Gate, "nationality", ""):  # type: ignore[attr-defined]
+    # A reach through a relation path may cross a to-many relation and repeat rows.
+    path = getattr(model.Gate, _PATH_OF.get(granted, ""), None)  # type: ignore[attr-defined]
+    if isinstance(path, str) and "__" in path:
         filtered = filtered.distinct()
     return filtered
 

@@ -62,6 +62,12 @@ RESOURCES = (
     "incident",
     "engagement",
     "jobs",
+    # Operations: the risk picture, movements and their guidelines, tracking, alerts.
+    "risk",
+    "guideline",
+    "movement",
+    "checkin",
+    "alert",
 )
 
 V, A, C, D = Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE
@@ -80,6 +86,8 @@ _OWN_TOKENS = _all(Reach.SELF)
 _INTEL_READER: dict[str, dict[Action, Reach]] = {
     "incident": _view(Reach.ALL),
     "engagement": _view(Reach.ALL),
+    "risk": _view(Reach.ALL),
+    "alert": {V: Reach.SELF, C: Reach.SELF},
 }
 _INTEL_REPORTER: dict[str, dict[Action, Reach]] = _INTEL_READER | {
     "report": {V: Reach.ORG, A: Reach.ORG},
@@ -91,6 +99,9 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     # The employer's or project's security office runs its own registry.
     Role.SECURITY_COORDINATOR: _INTEL_READER
     | {
+        "movement": {V: Reach.ORG, A: Reach.ORG, C: Reach.ORG},
+        "guideline": _view(Reach.ALL),
+        "checkin": _view(Reach.ORG),
         "organisation": _view(Reach.ORG),
         "project": _all(Reach.ORG),
         "site": _all(Reach.ORG),
@@ -103,6 +114,10 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     # The protection unit commander guards everyone in the unit's provinces and runs the unit.
     Role.UNIT_COMMANDER: _INTEL_REPORTER
     | {
+        # Commanders review every request and approve it (change), escorts included.
+        "movement": {V: Reach.ALL, C: Reach.ALL},
+        "guideline": _view(Reach.ALL),
+        "checkin": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": {V: Reach.REGION, C: Reach.REGION},
@@ -115,6 +130,9 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     # The escort lead needs the sites and the people on the roads of the region.
     Role.FIELD_OFFICER: _INTEL_REPORTER
     | {
+        "movement": _view(Reach.UNIT),
+        "guideline": _view(Reach.ALL),
+        "checkin": {V: Reach.UNIT, A: Reach.UNIT},
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": _view(Reach.REGION),
@@ -132,6 +150,9 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
         "incident": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
         "engagement": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
         "jobs": _view(Reach.ALL),
+        "risk": _view(Reach.ALL),
+        "alert": {V: Reach.SELF, C: Reach.SELF},
+        "guideline": _view(Reach.ALL),
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": _view(Reach.REGION),
@@ -143,6 +164,7 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     # An embassy or ministry follows its own nationals and the sites they live and work at.
     Role.PARTNER_LIAISON: _INTEL_READER
     | {
+        "movement": _view(Reach.NATIONALS),
         "organisation": _view(Reach.ORG),
         "person": _view(Reach.NATIONALS),
         "site": _view(Reach.NATIONALS),
