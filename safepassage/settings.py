@@ -246,6 +246,29 @@ INTEL_FOLDER_MAX_JSONL_BYTES = env_int(
     "SAFEPASSAGE_FOLDER_MAX_JSONL_BYTES", 50 * 1024 * 1024, minimum=1024
 )
 
+# Alerts (safepassage/alerts): the SMTP server email alerts go through, and rule defaults.
+EMAIL_HOST = env_str("SAFEPASSAGE_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("SAFEPASSAGE_SMTP_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("SAFEPASSAGE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SAFEPASSAGE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SAFEPASSAGE_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("SAFEPASSAGE_SMTP_SSL", False)
+EMAIL_TIMEOUT = env_int("SAFEPASSAGE_SMTP_TIMEOUT", 10, minimum=1)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("Set SAFEPASSAGE_SMTP_STARTTLS or SAFEPASSAGE_SMTP_SSL, not both.")
+DEFAULT_FROM_EMAIL = env_str("SAFEPASSAGE_FROM_EMAIL", "Safe Passage <alerts@localhost>")
+# Radius of new site rules, and buffer of new movement and route rules, in kilometres.
+ALERTS_DEFAULT_RADIUS_KM = env_int("SAFEPASSAGE_ALERTS_RADIUS_KM", 25, minimum=1)
+ALERTS_DEFAULT_ROUTE_BUFFER_KM = env_int("SAFEPASSAGE_ALERTS_ROUTE_BUFFER_KM", 10, minimum=1)
+# Planned routes are watched from this many hours before departure until arrival.
+ALERTS_ROUTE_HORIZON_HOURS = env_int("SAFEPASSAGE_ALERTS_ROUTE_HORIZON_HOURS", 72, minimum=1)
+ALERTS_WEBHOOK_TIMEOUT = env_int("SAFEPASSAGE_ALERTS_WEBHOOK_TIMEOUT", 10, minimum=1)
+# A failed email or webhook is tried this many times in all, waiting base * 4^n seconds.
+ALERTS_MAX_ATTEMPTS = env_int("SAFEPASSAGE_ALERTS_MAX_ATTEMPTS", 5, minimum=1)
+ALERTS_RETRY_BASE_SECONDS = env_int("SAFEPASSAGE_ALERTS_RETRY_BASE_SECONDS", 60, minimum=1)
+# Never from the environment: only the test suite exempts its loopback webhook receiver.
+ALERTS_WEBHOOK_ALLOW_NETWORKS: tuple[str, ...] = ()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

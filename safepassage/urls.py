@@ -9,6 +9,9 @@ urlpatterns = [
     path("registry/", include("safepassage.registry.urls")),
     path("audit/", include("safepassage.audit.urls")),
     path("intel/", include("safepassage.intel.urls")),
+    path("alerts/", include("safepassage.alerts.urls")),
+    path("movements/", include("safepassage.movements.urls")),
+    path("risk/", include("safepassage.risk.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

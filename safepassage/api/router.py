@@ -22,11 +22,14 @@ api = NinjaAPI(
 
 def _register_routers() -> None:
     from safepassage.accounts.api import router as accounts_router
+    from safepassage.alerts.api import router as alerts_router
     from safepassage.api import errors
     from safepassage.audit.api import router as audit_router
     from safepassage.intel.api import router as intel_router
     from safepassage.intel.api_push import router as intel_push_router
+    from safepassage.movements.api import router as movements_router
     from safepassage.registry.api import router as registry_router
+    from safepassage.risk.api import router as risk_router
 
     errors.install(api)
     api.add_router("/registry/", registry_router)
@@ -34,6 +37,9 @@ def _register_routers() -> None:
     api.add_router("/audit/", audit_router)
     api.add_router("/intel/", intel_push_router)
     api.add_router("/intel/", intel_router)
+    api.add_router("/alerts/", alerts_router)
+    api.add_router("/movements/", movements_router)
+    api.add_router("/risk/", risk_router)
 
 
 _register_routers()

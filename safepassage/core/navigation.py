@@ -42,7 +42,10 @@ def _sections() -> list[Section]:
         Section("Sources", "intel:source-list", None, "source"),
         Section("Field report", "intel:field-report", None, "report", Action.ADD),
         Section("Jobs", "intel:jobs-list", None, "jobs"),
+        Section("Movements", "movements:board", None, "movement"),
+        Section("Risk", "risk:overview", None, "risk"),
         Section("Audit log", "audit:log", AuditRecord, "audit"),
+        Section("Alerts", "alerts:inbox", None, "alert"),
     ]
 
 

@@ -106,6 +106,7 @@ _GENERIC_GROUPS = frozenset({"people", "persons", "others", "person", "bodies"})
 
 _KILL_VERB = re.compile(
     r"\b(?P<verb>killing|kills|kill|killed|dead|died|dies|die|martyred|slain|perished|"
+    r"(?:hacked|stabbed|beaten|burnt|burned|bludgeoned)\s+to\s+death|lynched|"
     r"shot\s+dead|gunned\s+down|lost\s+(?:their|his|her)\s+li(?:ves|fe)|"
     r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
     r"(?:(?:death\s+)?toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|fatalities))"
@@ -142,6 +143,9 @@ _RANGE = re.compile(
     r"|(?P<low2>\d+)\s*(?:-|–|to)\s*(?P<high2>\d+))\b",
     re.IGNORECASE,
 )
+_ADDITIVE = re.compile(
+    r"\b(?:also|as\s+well|in\s+addition|besides|along\s+with|too)\b", re.IGNORECASE
+)
 _AMONG = re.compile(r"\s*(?:were\s+|are\s+|was\s+)?among\b", re.IGNORECASE)
 _INCLUDING = re.compile(
     r"\b(?:including|among\s+them|among\s+whom|of\s+whom|mostly)\b", re.IGNORECASE
@@ -176,6 +180,8 @@ class Figure:
     #: True when the figure counts everyone ("13 people"), not one group ("two engineers").
     whole: bool = True
     perpetrators: int | None = None
+    #: Stated as more dead on top of others: "two soldiers also died".
+    additive: bool = False
 
 
 _NATIONALITY_RE = re.compile(
@@ -499,6 +505,8 @@ def _figures_for(
         if figure is not None and items:
             _apply_range(text, figure, figures, max(start, items[0].start - 12), items[-1].end + 1)
         if figure is not None:
+            clause = text[max(start, figure.start) : min(end, match.end() + 25)]
+            figure.additive = bool(_ADDITIVE.search(clause))
             figure.end = max(figure.end, match.end())
             figure.start = min(figure.start, match.start())
             figures.append(figure)
@@ -508,12 +516,25 @@ def _figures_for(
 _NEGATED = re.compile(
     r"\b(?:no\s+one|none|nobody|no\s+casualties|no\s+deaths|no\s+injuries)\b", re.IGNORECASE
 )
+#: "No one was hurt": a toll of zero for the whole event (not "none of its citizens").
+_ZERO = re.compile(
+    r"\b(?:no\s+one|nobody)\s+(?:was|were|has\s+been|had\s+been)\s+(?P<what>hurt|injured|killed|harmed|wounded)\b"
+    r"|\bno\s+(?P<what2>casualties|deaths|injuries|loss\s+of\s+life)\s+(?:were|was|have\s+been)\s+reported\b",
+    re.IGNORECASE,
+)
 
 
 def find_figures(text: str, start: int, end: int) -> list[Figure]:
     """Return the death and injury figures stated in ``text[start:end]``."""
+    zero = _ZERO.search(text, start, end)
+    if zero is not None:
+        what = (zero.group("what") or zero.group("what2") or "").lower()
+        found = [Figure("dead", 0, None, zero.start(), zero.end())]
+        if what not in ("killed", "deaths", "loss of life"):
+            found.append(Figure("injured", 0, None, zero.start(), zero.end()))
+        return found
     if _NEGATED.search(text, start, end):
-        # "none of its citizens had been killed", "no one was hurt": not a toll.
+        # "none of its citizens had been killed": a subset spared, not a toll.
         return []
     return _figures_for("dead", _KILL_VERB, text, start, end) + _figures_for(
         "injured", _INJURY_VERB, text, start, end
@@ -526,14 +547,30 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
     The best figure is the one stated most often; on a tie, the highest. A lower bound ("at
     least 12") or figures that disagree set ``min`` and ``max``.
     """
-    whole = [f for f in figures if f.whole] or figures
-    if not whole:
+    if not figures:
         return None, None, None
+    whole = [f for f in figures if f.whole]
+    if not whole:
+        # Only single groups: "14 militants were killed ... two soldiers also died" add up
+        # across groups; figures for the same group ("3 policemen", "four policemen") conflict.
+        by_noun: dict[str, list[Figure]] = {}
+        for figure in figures:
+            noun = (figure.items[0].group or "").split()[-1].lower() if figure.items else ""
+            by_noun.setdefault(noun.rstrip("s"), []).append(figure)
+        if any(f.additive for f in figures):
+            total = sum(max(f.total for f in group) for group in by_noun.values())
+        else:
+            # Separate reports of one toll ("9 soldiers killed; nine security men killed").
+            total = max(f.total for f in figures)
+        same = max(by_noun.values(), key=len)
+        values = sorted({f.total for f in same})
+        if len(by_noun) == 1 and len(values) > 1:
+            return total, values[0], values[-1]
+        lower = [f.total for f in figures if f.bound == "at_least"]
+        return total, (min(lower) if lower and len(by_noun) == 1 else None), None
     counts = Counter(f.total for f in whole)
     best_count = max(counts.values())
     total = max(value for value, n in counts.items() if n == best_count)
-    partial_max = max((f.total for f in figures), default=0)
-    total = max(total, partial_max) if not any(f.whole for f in figures) else total
     distinct = sorted(counts)
     low: int | None = None
     high: int | None = None

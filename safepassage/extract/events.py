@@ -43,7 +43,7 @@ def _confidence(filled: int, precision: str | None, background: bool) -> float:
 
 def _incident_event(analysis: Analysis, incident: Incident, background: bool) -> dict[str, Any]:
     kinds = [m.kind for m in incident.mentions if m.kind]
-    kind = "attack" if "attack" in kinds or not kinds else "security_operation"
+    kind = "security_operation" if kinds and "attack" not in kinds else "attack"
     attack_types = [m.attack_type for m in incident.mentions if m.attack_type]
     specific = [t for t in attack_types if t != "unknown"]
     order = (

@@ -31,7 +31,7 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("kidnapping", r"\bkidnap\w*|\babduct\w*|\btaken\s+hostage|\bhostages?\b"),
         (
             "bombing",
-            r"\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bexplosions?\b|\bexplosives?\b|\bIEDs?\b|\bgrenades?\b|\brockets?\b|\bmortars?\b|\bshell(?:ing|s|ed)\b|\blandmines?\b|\bdetonat\w*|\bexploded\b|\bartillery\b",
+            r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bexplosions?\b|\bexplosives?\b|\bIEDs?\b|\bgrenades?\b|\brockets?\b|\bmortars?\b|\bshell(?:ing|s|ed)\b|\blandmines?\b|\bdetonat\w*|\bexploded\b|\bartillery\b",
         ),
         ("assassination", r"\bassassinat\w*|\btarget(?:ed)?\s+killings?\b"),
         (
@@ -40,7 +40,7 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "armed_assault",
-            r"\bgunm[ae]n\b|\bopened\s+fire\b|\bshot\s+dead\b|\bgunned\s+down\b|\bfiring\b|\bgunfire\b|\bambush\w*|\bshoot-?out\b|\bshooting\b|\bsniper\b|\bshot\b",
+            r"\b(?:hacked|stabbed)\s+to\s+death\b|\bstabb(?:ed|ing)\b|\bgunm[ae]n\b|\bopened\s+fire\b|\bshot\s+dead\b|\bgunned\s+down\b|\bfiring\b|\bgunfire\b|\bambush\w*|\bshoot-?out\b|\bshooting\b|\bsniper\b|\bshot\b",
         ),
         (
             "unknown",
@@ -180,7 +180,8 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
         return None
     if attack_type == "unknown" and _PLURAL_ATTACKS.search(sentence) and not figures:
         return None
-    kind = "attack"
+    # A toll with no trigger word ("Two soldiers also died") says nothing of the kind.
+    kind: str | None = "attack" if attack_type is not None or operation is not None else None
     if operation is not None and attack_type in (None, "unknown", "armed_assault"):
         kind = "security_operation"
         if _ARREST_ONLY.fullmatch(operation.group(0)) and attack_type is not None:

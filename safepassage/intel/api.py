@@ -30,14 +30,18 @@ from safepassage.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     StrictInput,
-    body_doc,
     filter_query_schema,
     page_schema,
     parse_body,
 )
 from safepassage.intel import exports
 from safepassage.intel.choices import AttackType, DatePrecision
-from safepassage.intel.filters import EngagementFilter, IncidentFilter, visible_incidents
+from safepassage.intel.filters import (
+    NEWEST_FIRST,
+    EngagementFilter,
+    IncidentFilter,
+    visible_incidents,
+)
 from safepassage.intel.models import Claim, Engagement, Incident, Report, ReviewDecision
 from safepassage.intel.services.review import MAX_REASON
 from safepassage.intel.views_incidents import (
@@ -182,9 +186,9 @@ class RejectIn(StrictInput):
 class EditIn(StrictInput):
     """Only the fields sent change; each becomes an analyst claim later reports never undo."""
 
-    attack_type: AttackTypeValue | None = None
+    attack_type: AttackTypeValue | None = None  # type: ignore[valid-type]
     date: datetime.date | None = None
-    date_precision: PrecisionValue | None = None
+    date_precision: PrecisionValue | None = None  # type: ignore[valid-type]
     deaths: int | None = Field(None, ge=0, le=100_000)
     injured: int | None = Field(None, ge=0, le=100_000)
     perpetrators_killed: int | None = Field(None, ge=0, le=100_000)
@@ -233,6 +237,7 @@ EngagementQuery = filter_query_schema(EngagementFilter, "EngagementQuery")
 IncidentPage = page_schema(IncidentOut, "IncidentPage")
 EngagementPage = page_schema(EngagementOut, "EngagementPage")
 ID = Path(..., ge=1, le=MAX_ID, description="Id.")  # type: ignore[type-arg]
+ACTION = Path(..., description="The decision.")  # type: ignore[type-arg]
 
 
 # --- serialisation ----------------------------------------------------------------------------
@@ -344,7 +349,7 @@ def _filtered_incidents(request: HttpRequest) -> Any:
 def list_incidents(request: HttpRequest, filters: Query[IncidentQuery]) -> Any:  # type: ignore[valid-type]
     """Incidents, filtered like the web list, newest first, with the total count."""
     queryset = (
-        _filtered_incidents(request).annotate(claims_count=Count("claims")).order_by("-date", "-pk")
+        _filtered_incidents(request).annotate(claims_count=Count("claims")).order_by(*NEWEST_FIRST)
     )
     return _page(queryset, filters, incident_data)
 
@@ -446,12 +451,23 @@ def _review_data(action: str, sent: dict[str, Any], incident: Incident) -> dict[
         "{reports, reason?} moves those reports to a new incident (201), `relocate` "
         "{gazetteer_id | lat+lon, name?, reason?}."
     ),
-    openapi_extra=body_doc(ConfirmIn),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [body.model_json_schema() for body in REVIEW_BODIES.values()]
+                    }
+                }
+            },
+        }
+    },
 )
 def review_incident(
     request: HttpRequest,
     pk: int = ID,
-    action: ReviewAction = Path(..., description="The decision."),  # type: ignore[assignment]
+    action: ReviewAction = ACTION,
 ) -> Any:
     user = request.user
     gate.require(user, Action.CHANGE, Incident)
@@ -473,7 +489,11 @@ def review_incident(
         }
         return Status(201, body)
     fresh = Incident.objects.get(pk=incident.pk)
-    return {"decision": decision_data(result), "incident": incident_data(fresh), "new_incident": None}
+    return {
+        "decision": decision_data(result),
+        "incident": incident_data(fresh),
+        "new_incident": None,
+    }
 
 
 # --- engagements ----------------------------------------------------------------------------
@@ -491,7 +511,7 @@ def list_engagements(request: HttpRequest, filters: Query[EngagementQuery]) -> A
     filterset = EngagementFilter(request.GET, queryset=engagements_for(request.user))
     if not filterset.is_valid():
         raise InvalidData.from_form(filterset.form)
-    return _page(filterset.qs.order_by("-date", "-pk"), filters, engagement_data)
+    return _page(filterset.qs.order_by(*NEWEST_FIRST), filters, engagement_data)
 
 
 @router.get(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from django.db.models import Count, QuerySet
 
+from safepassage.intel.filters import NEWEST_FIRST
 from safepassage.intel.models import Incident
 from safepassage.lib.csvtable import escape_formula
 
@@ -56,9 +57,7 @@ class _Writable(Protocol):
 
 def export_queryset(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
     """The rows to export, with their claim counts, in list order, capped."""
-    return queryset.annotate(claims_count=Count("claims")).order_by("-date", "-pk")[
-        :MAX_EXPORT_ROWS
-    ]
+    return queryset.annotate(claims_count=Count("claims")).order_by(*NEWEST_FIRST)[:MAX_EXPORT_ROWS]
 
 
 def _perpetrator_names(incident: Incident) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from safepassage.intel.choices import (
     ENGAGEMENT_KINDS,
@@ -133,6 +133,10 @@ class EngagementFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(participants__icontains=f'"country": "{value}"')
+
+
+# Newest first; undated events last on every database (PostgreSQL would put NULLs first).
+NEWEST_FIRST = (F("date").desc(nulls_last=True), "-pk")
 
 
 def visible_incidents() -> QuerySet[Incident]:

@@ -75,7 +75,7 @@ class SplitForm(forms.Form):
 
     def __init__(self, *args: Any, report_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reports"].choices = report_choices  # type: ignore[attr-defined]
+        self.fields["reports"].choices = report_choices
 
 
 class RelocateForm(forms.Form):

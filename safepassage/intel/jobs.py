@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from safepassage.access import gate
 from safepassage.core.jobs import job
-from safepassage.intel.choices import ReportStatus
+from safepassage.intel.choices import ENGAGEMENT_KINDS, INCIDENT_KINDS, ReportStatus
 from safepassage.intel.models import Report
 from safepassage.intel.services.linker import link_mention, recompute
 
 log = logging.getLogger(__name__)
+KNOWN_KINDS = {str(kind) for kind in INCIDENT_KINDS | ENGAGEMENT_KINDS}
 
 
 def extract(report: Report) -> dict[str, Any]:
@@ -64,7 +65,9 @@ def process_report(actor: Any, report_id: int) -> str:
         touched: dict[tuple[str, int], Any] = {}
         created = 0
         for index, event in enumerate(result.get("events") or []):
-            if not isinstance(event, dict) or not event.get("kind"):
+            # An event of a kind the knowledge base does not hold is kept in the extraction
+            # JSON but not linked.
+            if not isinstance(event, dict) or event.get("kind") not in KNOWN_KINDS:
                 continue
             # Two events of one report are two events: never link them to each other.
             exclude = [pk for (model, pk) in touched if model == event_model(event["kind"])]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django.contrib import messages
@@ -30,11 +31,17 @@ from safepassage.access import gate
 from safepassage.access.policy import Action
 from safepassage.intel import exports
 from safepassage.intel.choices import ReviewState
-from safepassage.intel.filters import EngagementFilter, IncidentFilter, visible_incidents
+from safepassage.intel.filters import (
+    NEWEST_FIRST,
+    EngagementFilter,
+    IncidentFilter,
+    visible_incidents,
+)
 from safepassage.intel.forms_review import FORMS, PlaceSearchForm, SplitForm
 from safepassage.intel.highlight import Span, highlight
 from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report, Source
 from safepassage.intel.services import review
+from safepassage.intel.services.linker import REVIEW_BELOW
 
 PAGE_SIZE = 50
 # Reports whose full text the incident page shows; the rest are listed by title.
@@ -76,9 +83,7 @@ def engagements_for(user: Any) -> QuerySet[Engagement]:
 def bind_incident_filter(data: Any, user: Any, queryset: QuerySet[Incident]) -> IncidentFilter:
     """The incident filter over ``queryset``, offering only sources the user may see."""
     bound = IncidentFilter(data, queryset=queryset)
-    bound.form.fields["source"].queryset = gate.restrict(  # type: ignore[attr-defined]
-        Source.objects.all(), user, Action.VIEW
-    )
+    bound.form.fields["source"].queryset = gate.restrict(Source.objects.all(), user, Action.VIEW)
     return bound
 
 
@@ -129,8 +134,12 @@ class ClaimRow:
 @dataclass
 class FieldClaims:
     field: str
-    rows: list[ClaimRow] = field(default_factory=list)
+    rows: list[ClaimRow] = dc_field(default_factory=list)
     conflict: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.field.replace("_", " ").capitalize()
 
 
 def visible_report_ids(user: Any, report_ids: set[int]) -> set[int]:
@@ -192,7 +201,7 @@ def evidence_spans(report: Report, owner: Incident | Engagement | None = None) -
                 if isinstance(start, int) and isinstance(end, int):
                     spans.append(Span(start, end, f"event {mention.index + 1}"))
     for claim in claims.exclude(start__isnull=True).exclude(end__isnull=True):
-        spans.append(Span(claim.start, claim.end, claim.field))  # type: ignore[arg-type]
+        spans.append(Span(claim.start or 0, claim.end or 0, claim.field))
     return spans
 
 
@@ -215,7 +224,7 @@ def report_cards(obj: Incident | Engagement, user: Any) -> tuple[list[ReportCard
     for mention in mentions:
         by_report.setdefault(mention.report_id, []).append(mention)
     visible = visible_report_ids(user, set(by_report))
-    cards = []
+    cards: list[ReportCard] = []
     for report_id in sorted(visible):
         report = by_report[report_id][0].report
         text = highlighted(report, obj) if len(cards) < MAX_TEXTS else None
@@ -231,7 +240,7 @@ def similar_incidents(incident: Incident, user: Any) -> QuerySet[Incident]:
     if incident.date:
         window = datetime.timedelta(days=SIMILAR_DAYS)
         found = found.filter(date__range=(incident.date - window, incident.date + window))
-    return found.order_by("-date", "-pk")[:20]
+    return found.order_by(*NEWEST_FIRST)[:20]
 
 
 def history(obj: Incident | Engagement, user: Any) -> dict[str, Any]:
@@ -258,7 +267,7 @@ def why_queued(obj: Incident | Engagement) -> list[str]:
             values = ", ".join(str(v) for v in conflict.get("values") or [])[:120]
             reasons.append(f"conflicting {conflict.get('field')}: {values}")
     if obj.review_state == ReviewState.NEEDS_REVIEW:
-        if obj.confidence < 0.5:
+        if obj.confidence < REVIEW_BELOW:
             reasons.append(f"low confidence ({obj.confidence:.2f})")
         if obj.date is None:
             reasons.append("no date")
@@ -342,7 +351,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     filterset = bind_incident_filter(request.GET, user, queryset)
     # A filter that does not validate shows nothing rather than everything.
     found = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(found.order_by("-date", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found.order_by(*NEWEST_FIRST), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -400,7 +409,7 @@ def incident_export_geojson(request: HttpRequest) -> HttpResponse:
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     gate.require(user, Action.VIEW, Incident)
-    incident = gate.get_object(user, Action.VIEW, Incident, pk=pk)
+    incident: Incident = gate.get_object(user, Action.VIEW, Incident, pk=pk)
     if incident.merged_into_id:
         messages.info(request, f"Incident #{incident.pk} was merged into this one.")
         return redirect("intel:incident-detail", pk=incident.merged_into_id)
@@ -428,7 +437,7 @@ def _review_context(
     context_forms = {
         name: bound.get(name)
         or (
-            form_class(report_choices=choices, prefix=name)  # type: ignore[call-arg]
+            form_class(report_choices=choices, prefix=name)
             if form_class is SplitForm
             else form_class(prefix=name)
         )
@@ -487,7 +496,7 @@ def incident_review_action(request: HttpRequest, pk: int, action: str) -> HttpRe
     form_class = FORMS[action]
     if form_class is SplitForm:
         choices, _ = split_choices(incident)
-        form = form_class(request.POST, prefix=action, report_choices=choices)  # type: ignore[call-arg]
+        form = form_class(request.POST, prefix=action, report_choices=choices)
     else:
         form = form_class(request.POST, prefix=action)
     if form.is_valid():
@@ -610,7 +619,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
     queryset = engagements_for(user)
     filterset = EngagementFilter(request.GET, queryset=queryset)
     found = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(found.order_by("-date", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found.order_by(*NEWEST_FIRST), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -625,7 +634,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
 def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     gate.require(user, Action.VIEW, Engagement)
-    engagement = gate.get_object(user, Action.VIEW, Engagement, pk=pk)
+    engagement: Engagement = gate.get_object(user, Action.VIEW, Engagement, pk=pk)
     cards, hidden = report_cards(engagement, user)
     return render(
         request,
@@ -650,7 +659,7 @@ def engagement_review_action(request: HttpRequest, pk: int, action: str) -> Http
     if action not in ENGAGEMENT_ACTIONS:
         raise Http404("No such review action.")
     gate.require(user, Action.CHANGE, Engagement)
-    engagement = gate.get_object(user, Action.CHANGE, Engagement, pk=pk)
+    engagement: Engagement = gate.get_object(user, Action.CHANGE, Engagement, pk=pk)
     form = FORMS[action](request.POST, prefix=action)
     if form.is_valid():
         try:
@@ -754,10 +763,13 @@ def jobs_list(request: HttpRequest) -> HttpResponse:
 def retry_job(task_id: str) -> str:
     """Queue a failed task again with its function and arguments; its failure row goes.
 
-    Returns the new task's id.
+    The retry is appended to the audit log (who retried which job, and its new id), since
+    django-q2's tables are not audited models. Returns the new task's id.
     """
     from django_q.models import Failure
     from django_q.tasks import async_task
+
+    from safepassage.audit.recorder import append
 
     task = Failure.objects.filter(id=task_id).first()
     if task is None:
@@ -770,7 +782,15 @@ def retry_job(task_id: str) -> str:
     kwargs = dict(task.kwargs or {})
     args = tuple(task.args or ())
     task.delete()
-    return str(async_task(task.func, *args, **options, **kwargs))
+    new_id = str(async_task(task.func, *args, **options, **kwargs))
+    append(
+        "delete",
+        "django_q.failure",
+        task_id,
+        task.name or task.func,
+        {"func": task.func, "args": _safe_repr(args, 500), "retried_as": new_id},
+    )
+    return new_id
 
 
 @login_required

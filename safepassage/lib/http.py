@@ -376,6 +376,9 @@ def _exchange(
     addresses: list[IPAddress],
     headers: dict[str, str],
     policy: FetchPolicy,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
     """Send the request to the first checked address that accepts a connection."""
     last_error: Exception | None = None
@@ -383,8 +386,9 @@ def _exchange(
         pool = _pool(target, address, policy)
         try:
             response = pool.urlopen(
-                "GET",
+                method,
                 target.request_target,
+                body=body,
                 headers=headers,
                 redirect=False,
                 retries=False,
@@ -524,3 +528,69 @@ def fetch(
                 response.close()
             if pool is not None:
                 pool.close()
+
+
+def post(
+    url: str,
+    *,
+    body: bytes,
+    content_type: str,
+    policy: FetchPolicy | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """POST ``body`` to ``url`` once, under the same guard and limits as :func:`fetch`.
+
+    Made for outbound notifications (webhooks). A redirect is not followed: a POST that is
+    sent on to another address could leak its body there, so a 3xx answer raises a
+    non-retryable :class:`FetchError`. Any 2xx answer is accepted whatever its media type;
+    its body is read up to ``max_bytes``. Errors are the same :class:`FetchError` family,
+    with ``retryable`` set where a later attempt may succeed (timeouts, 429, 5xx).
+    """
+    policy = policy or FetchPolicy()
+    deadline = time.monotonic() + policy.total_timeout
+    extra = _check_headers(dict(headers or {}), url if isinstance(url, str) else "")
+    content_headers = _check_headers({"Content-Type": content_type}, url)
+    target = _parse(url)
+    addresses = _resolve(target, policy)
+    request_headers = {
+        "User-Agent": policy.user_agent,
+        "Accept": "*/*",
+        **extra,
+        **content_headers,
+        "Content-Length": str(len(body)),
+        "Host": _host_header(target),
+    }
+    pool: urllib3.HTTPConnectionPool | None = None
+    response: urllib3.BaseHTTPResponse | None = None
+    try:
+        pool, response = _exchange(
+            target, addresses, request_headers, policy, method="POST", body=body
+        )
+        status = response.status
+        if status in _REDIRECT_STATUSES:
+            raise FetchError(
+                f"HTTP {status} redirect answered to a POST; redirects are not followed",
+                url=target.url,
+                retryable=False,
+            )
+        if not 200 <= status < 300:
+            raise HTTPStatusError(status, url=target.url)
+        media, charset = _media_type(response.headers.get("Content-Type", ""))
+        answer = _read_body(response, target, policy, deadline)
+        return Response(
+            url=target.url,
+            status=status,
+            content_type=media,
+            charset=charset,
+            headers=_lower(response.headers.items()),
+            body=answer,
+        )
+    except FetchError:
+        raise
+    except Exception as exc:  # every other failure becomes a FetchError
+        raise _translate(exc, target.url, policy) from exc
+    finally:
+        if response is not None:
+            response.close()
+        if pool is not None:
+            pool.close()

@@ -11,4 +11,4 @@ class MovementsConfig(AppConfig):
         from safepassage.audit.recorder import register
         from safepassage.movements import models as m
 
-        register(m.MovementRequest, m.MovementTransition, m.Assignment)
+        register(m.MovementRequest, m.MovementTransition, m.Assignment, m.GuidelineRule)

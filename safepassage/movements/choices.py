@@ -37,3 +37,8 @@ class Outcome(models.TextChoices):
     PASS = "pass", "Pass"
     WARN = "warn", "Warn"
     FAIL = "fail", "Fail"
+
+
+class Severity(models.TextChoices):
+    FAIL = "fail", "Fail (blocks approval)"
+    WARN = "warn", "Warn"

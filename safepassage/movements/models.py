@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from safepassage.movements.choices import MovementState
+from safepassage.guidelines import KINDS, RuleSpec, RuleSpecError, validate_params
+from safepassage.movements.choices import MovementState, Severity
 
 
 class MovementRequest(models.Model):
@@ -49,6 +50,9 @@ class MovementRequest(models.Model):
         related_name="movements",
         help_text="Vehicles that carry the protected people.",
     )
+    # The escort asked for or chosen on the approval page: [{"unit": id, "officers": int}].
+    # Approval turns it into Assignment rows under row locks.
+    escorts = models.JSONField(default=list, blank=True)
     state = models.CharField(
         max_length=16, choices=MovementState.choices, default=MovementState.DRAFT, db_index=True
     )
@@ -188,3 +192,50 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         target = self.unit or self.vehicle or self.person
         return f"{target} for {self.movement.reference}"
+
+
+class GuidelineRule(models.Model):
+    """One movement guideline kept as data: a kind of check and its parameters.
+
+    Administrators edit rules in the admin or import them from a YAML file
+    (``safepassage guidelines import``); the pure evaluator in ``safepassage.guidelines``
+    judges every movement against the enabled ones.
+    """
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=32, choices=[(key, kind.label) for key, kind in KINDS.items()]
+    )
+    params = models.JSONField(default=dict, blank=True, help_text="Parameters of the kind.")
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.FAIL)
+    enabled = models.BooleanField(default=True)
+    description = models.TextField(blank=True, max_length=4000)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Gate:
+        resource = "guideline"
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+    def clean(self) -> None:
+        try:
+            validate_params(self.kind, self.params, self.severity)
+        except RuleSpecError as exc:
+            raise ValidationError({"params": str(exc)}) from exc
+
+    def spec(self) -> RuleSpec:
+        """The rule as the pure evaluator's plain spec."""
+        return RuleSpec(
+            code=self.code,
+            name=self.name,
+            kind=self.kind,
+            params=self.params,
+            severity=self.severity,
+            enabled=self.enabled,
+            description=self.description,
+        )

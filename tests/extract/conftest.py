@@ -17,7 +17,17 @@ import pytest
 
 from safepassage.extract import Document, extract_document
 
-SHARED = Path(os.environ.get("SAFEPASSAGE_SHARED", "/work/shared"))
+
+def _shared_dir() -> Path:
+    """The shared folder: $SAFEPASSAGE_SHARED_DIR, else ``../shared`` beside the repository."""
+    configured = os.environ.get("SAFEPASSAGE_SHARED_DIR") or os.environ.get("SAFEPASSAGE_SHARED")
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parents[3] / "shared"
+    return beside if beside.is_dir() else Path("/work/shared")
+
+
+SHARED = _shared_dir()
 SCHEMA_PATH = SHARED / "contracts" / "events.schema.json"
 SEEDS_DIR = SHARED / "seeds"
 

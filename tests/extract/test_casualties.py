@@ -82,3 +82,40 @@ def test_it_does_not_count_years_or_distances() -> None:
 def test_it_does_not_count_arrests_as_deaths() -> None:
     dead = _dead("Police killed two suspects and arrested three others.")
     assert dead["total"] == 2
+
+
+def test_it_reads_of_them_and_among_them_breakdowns() -> None:
+    dead = _dead("The blast killed 13 people, nine of them Chinese workers.")
+    assert dead["total"] == 13 and _groups(dead) == {("CN", 9)}
+    dead = _dead("The attack killed 10 people, among them four Chinese nationals.")
+    assert dead["total"] == 10 and _groups(dead) == {("CN", 4)}
+
+
+def test_it_reads_a_range_and_a_rising_toll() -> None:
+    text = "Between 25 and 30 people were wounded in the blast."
+    _, injured = aggregate(find_figures(text, 0, len(text)))
+    assert injured is not None and (injured["min"], injured["max"]) == (25, 30)
+    assert _dead("The toll from the market blast rose to 23 on Monday.")["total"] == 23
+
+
+def test_it_ignores_negated_tolls() -> None:
+    text = "The embassy said none of its citizens had been killed."
+    assert aggregate(find_figures(text, 0, len(text))) == (None, None)
+
+
+def test_it_adds_groups_stated_as_additional_and_not_repeated_reports() -> None:
+    text = "Troops killed 14 militants in the raid. Two soldiers also died in the fighting."
+    assert _dead(text)["total"] == 16
+    text = "Nine soldiers killed in blast; nine security men killed in roadside bombing"
+    assert _dead(text)["total"] == 9
+
+
+def test_it_reads_no_one_was_hurt_as_a_toll_of_zero() -> None:
+    text = "Saboteurs blew up a pipeline. No one was hurt."
+    fatalities, injured = aggregate(find_figures(text, 0, len(text)))
+    assert fatalities is not None and fatalities["total"] == 0
+    assert injured is not None and injured["total"] == 0
+
+
+def test_it_reads_deaths_without_weapons_words() -> None:
+    assert _dead("Two men were hacked to death in the old city.")["total"] == 2

@@ -71,3 +71,11 @@ def test_it_reads_datelines_with_and_without_a_date() -> None:
     assert dateline("ISLAMABAD: The minister met")[:2] == ("Islamabad", None)
     assert dateline("PESHAWAR, June 5, 2024 (Reuters) - A blast")[:2] == ("Peshawar", "2024-06-05")
     assert dateline("The minister met")[0] is None
+
+
+def test_it_reads_a_two_digit_year_only_at_the_end_of_a_digest_title() -> None:
+    assert _one("Programme summary of Khyber News 1600 gmt 25 Jan 13;Blast", None) == (
+        "2013-01-25",
+        "day",
+    )
+    assert _one("on 26 March 24 people were killed", None) == (None, None)

@@ -179,6 +179,35 @@ def test_it_keeps_a_report_of_an_attack_that_gives_no_details(extract: Extract) 
 
 
 def test_it_reports_an_attack_of_yesterday_as_the_main_event(extract: Extract) -> None:
-    (event,) = extract("A bomb killed two people in Quetta yesterday.", published="2024-01-02")["events"]
+    (event,) = extract("A bomb killed two people in Quetta yesterday.", published="2024-01-02")[
+        "events"
+    ]
     assert event["background"] is False
     assert event["date"]["value"] == "2024-01-01"
+
+
+def test_it_reads_a_claim_made_by_the_group_itself(extract: Extract) -> None:
+    text = (
+        "Gunmen shot dead two policemen in Hyderabad on Thursday. A separatist outfit, the "
+        "Sindhudesh Revolutionary Army, later said it was responsible."
+    )
+    event = main_event(extract(text, published="2022-06-24"))
+    assert event["perpetrators"] == [
+        {"name": "Sindhudesh Revolutionary Army", "relation": "claimed", "by": None}
+    ]
+    negated = main_event(
+        extract(
+            "A bomb killed three soldiers in Quetta. No group claimed it, but police suspected the BLA."
+        )
+    )
+    assert negated["perpetrators"][0]["relation"] == "suspected"
+
+
+def test_it_classifies_a_raid_with_losses_as_a_security_operation(extract: Extract) -> None:
+    text = (
+        "Security forces killed 14 militants in a raid near Miranshah on Sunday. Two soldiers "
+        "also died in the exchange of fire."
+    )
+    event = main_event(extract(text, published="2011-04-18"))
+    assert event["kind"] == "security_operation"
+    assert (event["fatalities"]["total"], event["fatalities"]["perpetrators"]) == (16, 14)

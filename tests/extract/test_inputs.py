@@ -147,3 +147,15 @@ def test_it_takes_the_publication_date_from_a_dated_dateline() -> None:
     result = extract_document(Document(id="d", text=text))
     assert result["document"]["published"] == "2024-05-07"
     assert result["events"][0]["date"]["value"] == "2024-05-06"
+
+
+def test_it_rejects_latin_script_text_in_another_language_but_keeps_english_headlines() -> None:
+    german = (
+        "Der Anschlag in Quetta hat am Montag drei Soldaten getötet, teilte die Polizei mit. "
+        "Die Behörden haben eine Untersuchung eingeleitet und die Straßen rund um den Tatort gesperrt."
+    )
+    assert _error(extract_document(Document(id="de", text=german))).startswith("E105")
+    headline = "Indian shelling kills 1 Pakistani soldier, 2 civilians: Pakistan army"
+    result = extract_document(Document(id="h", text=headline))
+    assert result["document"]["error"] is None
+    assert result["events"][0]["fatalities"]["total"] == 3

@@ -18,19 +18,17 @@ from safepassage.accounts.models import ApiToken
 from safepassage.api.router import api
 from safepassage.audit.models import AuditRecord
 from safepassage.intel.models import Claim, Incident, Mention, ReviewDecision
-from tests.api.conftest import (  # noqa: F401
-    PRINCIPALS,
-    JsonClient,
-    World,
-    _module_world,
-    api_world,
-    as_session,
-    as_token,
-    issue_token,
-)
+from tests.api import conftest as api_fixtures
+from tests.api.conftest import PRINCIPALS, JsonClient, World, issue_token
 from tests.intel.conftest_views import Picture, build_picture
 
-I = "/api/intel"
+API = "/api/intel"
+
+# The API tests' world, personas and JSON clients (fixtures of tests/api/conftest.py).
+_module_world = api_fixtures._module_world
+api_world = api_fixtures.api_world
+as_token = api_fixtures.as_token
+as_session = api_fixtures.as_session
 
 
 @pytest.fixture
@@ -41,13 +39,13 @@ def pic(api_world: World) -> Picture:
 
 Call = Callable[[Picture], tuple[str, str, Any]]
 ENDPOINTS: dict[str, Call] = {
-    "incidents list": lambda p: ("GET", f"{I}/incidents", None),
-    "incidents get": lambda p: ("GET", f"{I}/incidents/{p.dasu.pk}", None),
-    "incidents csv": lambda p: ("GET", f"{I}/incidents/export.csv", None),
-    "incidents geojson": lambda p: ("GET", f"{I}/incidents/export.geojson", None),
-    "incidents review": lambda p: ("POST", f"{I}/incidents/{p.dasu.pk}/review/confirm", {}),
-    "engagements list": lambda p: ("GET", f"{I}/engagements", None),
-    "engagements get": lambda p: ("GET", f"{I}/engagements/{p.meeting.pk}", None),
+    "incidents list": lambda p: ("GET", f"{API}/incidents", None),
+    "incidents get": lambda p: ("GET", f"{API}/incidents/{p.dasu.pk}", None),
+    "incidents csv": lambda p: ("GET", f"{API}/incidents/export.csv", None),
+    "incidents geojson": lambda p: ("GET", f"{API}/incidents/export.geojson", None),
+    "incidents review": lambda p: ("POST", f"{API}/incidents/{p.dasu.pk}/review/confirm", {}),
+    "engagements list": lambda p: ("GET", f"{API}/engagements", None),
+    "engagements get": lambda p: ("GET", f"{API}/engagements/{p.meeting.pk}", None),
 }
 OPERATIONS = {
     "incidents list": "intel_incidents_list",
@@ -106,7 +104,9 @@ def test_the_matrix_covers_every_incident_and_engagement_endpoint() -> None:
             continue
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
-                if (operation.operation_id or "").startswith(("intel_incidents", "intel_engagements")):
+                if (operation.operation_id or "").startswith(
+                    ("intel_incidents", "intel_engagements")
+                ):
                     served.add(operation.operation_id)
     assert served == set(OPERATIONS.values())
 
@@ -118,8 +118,8 @@ def test_a_read_only_token_may_read_incidents_but_not_review_them(
 
     _, secret = issue_token(api_world.users["analyst"], access=ApiToken.Access.READ)
     client = JsonClient(Client(), secret)
-    assert client.get(f"{I}/incidents").status_code == 200
-    response = client.post(f"{I}/incidents/{pic.dasu.pk}/review/confirm", {})
+    assert client.get(f"{API}/incidents").status_code == 200
+    response = client.post(f"{API}/incidents/{pic.dasu.pk}/review/confirm", {})
     assert response.status_code == 403
     assert not ReviewDecision.objects.exists()
 
@@ -128,7 +128,7 @@ def test_a_session_review_post_without_a_csrf_token_is_refused(
     pic: Picture, as_session: Any
 ) -> None:
     response = as_session("analyst", csrf=True).post(
-        f"{I}/incidents/{pic.dasu.pk}/review/confirm", {}
+        f"{API}/incidents/{pic.dasu.pk}/review/confirm", {}
     )
     assert response.status_code in (401, 403)
     assert not ReviewDecision.objects.exists()
@@ -138,20 +138,20 @@ def test_the_incident_list_filters_and_pages_with_a_total_count(
     pic: Picture, as_token: Any
 ) -> None:
     client = as_token("viewer")
-    page = client.get(f"{I}/incidents", attack_type="suicide_bombing", limit=1).json()
+    page = client.get(f"{API}/incidents", attack_type="suicide_bombing", limit=1).json()
     assert page["count"] == 2 and page["limit"] == 1 and len(page["items"]) == 1
     assert page["items"][0]["id"] == pic.karachi.pk
-    second = client.get(f"{I}/incidents", attack_type="suicide_bombing", limit=1, offset=1).json()
+    second = client.get(f"{API}/incidents", attack_type="suicide_bombing", limit=1, offset=1).json()
     assert [i["id"] for i in second["items"]] == [pic.bisham.pk]
-    dasu = client.get(f"{I}/incidents", nationality="PK").json()
+    dasu = client.get(f"{API}/incidents", nationality="PK").json()
     assert [i["id"] for i in dasu["items"]] == [pic.dasu.pk]
     assert dasu["items"][0]["claims_count"] == 7
     assert dasu["items"][0]["deaths_by_nationality"] == {"CN": 9, "PK": 4}
-    by_place = client.get(f"{I}/incidents", province="Sindh", district="karachi").json()
+    by_place = client.get(f"{API}/incidents", province="Sindh", district="karachi").json()
     assert [i["id"] for i in by_place["items"]] == [pic.karachi.pk]
-    assert client.get(f"{I}/incidents", perpetrator="Taliban").json()["count"] == 1
-    assert client.get(f"{I}/incidents", has_conflict="true").json()["count"] == 1
-    assert client.get(f"{I}/incidents", date_from="2024-01-01").json()["count"] == 2
+    assert client.get(f"{API}/incidents", perpetrator="Taliban").json()["count"] == 1
+    assert client.get(f"{API}/incidents", has_conflict="true").json()["count"] == 1
+    assert client.get(f"{API}/incidents", date_from="2024-01-01").json()["count"] == 2
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_the_incident_list_filters_and_pages_with_a_total_count(
 def test_a_malformed_filter_is_refused_with_a_422(
     pic: Picture, as_token: Any, query: dict[str, str]
 ) -> None:
-    response = as_token("viewer").get(f"{I}/incidents", **query)
+    response = as_token("viewer").get(f"{API}/incidents", **query)
     assert response.status_code == 422
     assert response.json()["errors"]
 
@@ -179,31 +179,33 @@ def test_a_malformed_filter_is_refused_with_a_422(
 def test_filtering_by_a_source_outside_the_callers_scope_is_refused(
     pic: Picture, as_token: Any
 ) -> None:
-    assert as_token("admin").get(f"{I}/incidents", source=pic.wire.pk).json()["count"] == 1
-    assert as_token("analyst").get(f"{I}/incidents", source=pic.wire.pk).status_code == 422
+    assert as_token("admin").get(f"{API}/incidents", source=pic.wire.pk).json()["count"] == 1
+    assert as_token("analyst").get(f"{API}/incidents", source=pic.wire.pk).status_code == 422
 
 
-@pytest.mark.parametrize(("pk", "expected"), [("abc", 422), (str(2**70), 422), ("0", 422), ("987654", 404)])
+@pytest.mark.parametrize(
+    ("pk", "expected"), [("abc", 422), (str(2**70), 422), ("0", 422), ("987654", 404)]
+)
 def test_hostile_or_missing_ids_get_422_or_404(
     pic: Picture, as_token: Any, pk: str, expected: int
 ) -> None:
-    assert as_token("viewer").get(f"{I}/incidents/{pk}").status_code == expected
-    assert as_token("viewer").get(f"{I}/engagements/{pk}").status_code == expected
-    review = as_token("analyst").post(f"{I}/incidents/{pk}/review/confirm", {})
+    assert as_token("viewer").get(f"{API}/incidents/{pk}").status_code == expected
+    assert as_token("viewer").get(f"{API}/engagements/{pk}").status_code == expected
+    review = as_token("analyst").post(f"{API}/incidents/{pk}/review/confirm", {})
     assert review.status_code == expected
 
 
 def test_a_merged_incident_is_not_found_in_the_api(pic: Picture, as_token: Any) -> None:
     pic.karachi.merged_into = pic.dasu
     pic.karachi.save()
-    assert as_token("viewer").get(f"{I}/incidents/{pic.karachi.pk}").status_code == 404
-    assert as_token("viewer").get(f"{I}/incidents").json()["count"] == 2
+    assert as_token("viewer").get(f"{API}/incidents/{pic.karachi.pk}").status_code == 404
+    assert as_token("viewer").get(f"{API}/incidents").json()["count"] == 2
 
 
 def test_the_incident_detail_has_every_claim_with_its_evidence_span(
     pic: Picture, as_token: Any
 ) -> None:
-    data = as_token("analyst").get(f"{I}/incidents/{pic.dasu.pk}").json()
+    data = as_token("analyst").get(f"{API}/incidents/{pic.dasu.pk}").json()
     deaths = [c for c in data["claims"] if c["field"] == "deaths"]
     assert sorted(c["value"]["total"] for c in deaths) == [12, 13]
     police = next(c for c in deaths if c["value"]["total"] == 13)
@@ -216,27 +218,27 @@ def test_the_incident_detail_has_every_claim_with_its_evidence_span(
 def test_the_incident_detail_hides_provenance_the_caller_may_not_open(
     pic: Picture, as_token: Any
 ) -> None:
-    data = as_token("commander").get(f"{I}/incidents/{pic.dasu.pk}").json()
+    data = as_token("commander").get(f"{API}/incidents/{pic.dasu.pk}").json()
     wire = next(c for c in data["claims"] if c["field"] == "deaths" and c["value"]["total"] == 12)
     assert wire["report"] is None and wire["source"] is None and wire["evidence"] is None
     assert wire["reliability"] == "C"
     assert data["hidden_reports"] == 1
-    viewer = as_token("viewer").get(f"{I}/incidents/{pic.dasu.pk}").json()
+    viewer = as_token("viewer").get(f"{API}/incidents/{pic.dasu.pk}").json()
     assert viewer["reports"] == [] and viewer["hidden_reports"] == 2
 
 
 def test_the_engagement_endpoints_filter_and_show_claims(pic: Picture, as_token: Any) -> None:
     client = as_token("liaison")
-    assert client.get(f"{I}/engagements", country="CN").json()["count"] == 1
-    assert client.get(f"{I}/engagements", topic="training").json()["count"] == 0
-    assert client.get(f"{I}/engagements", kind="agreement").json()["count"] == 0
-    detail = client.get(f"{I}/engagements/{pic.meeting.pk}").json()
+    assert client.get(f"{API}/engagements", country="CN").json()["count"] == 1
+    assert client.get(f"{API}/engagements", topic="training").json()["count"] == 0
+    assert client.get(f"{API}/engagements", kind="agreement").json()["count"] == 0
+    detail = client.get(f"{API}/engagements/{pic.meeting.pk}").json()
     assert detail["topics"] == ["counter_terrorism"]
     assert [c["field"] for c in detail["claims"]] == ["topics"]
 
 
 def review(client: JsonClient, incident: Incident, action: str, body: Any) -> Any:
-    return client.post(f"{I}/incidents/{incident.pk}/review/{action}", body)
+    return client.post(f"{API}/incidents/{incident.pk}/review/{action}", body)
 
 
 def test_confirming_through_the_api_is_stored_and_audited_as_api(
@@ -252,9 +254,7 @@ def test_confirming_through_the_api_is_stored_and_audited_as_api(
     ).exists()
 
 
-def test_editing_through_the_api_changes_only_the_fields_sent(
-    pic: Picture, as_token: Any
-) -> None:
+def test_editing_through_the_api_changes_only_the_fields_sent(pic: Picture, as_token: Any) -> None:
     response = review(as_token("analyst"), pic.dasu, "edit", {"deaths": 12})
     assert response.status_code == 200
     incident = response.json()["incident"]
@@ -305,9 +305,9 @@ def test_an_unknown_review_action_or_unreadable_body_is_refused(
 ) -> None:
     client = as_token("analyst")
     assert review(client, pic.dasu, "delete", {}).status_code == 422
-    raw = client.post(f"{I}/incidents/{pic.dasu.pk}/review/confirm", raw=b"{not json")
+    raw = client.post(f"{API}/incidents/{pic.dasu.pk}/review/confirm", raw=b"{not json")
     assert raw.status_code == 400
-    listed = client.post(f"{I}/incidents/{pic.dasu.pk}/review/confirm", [1, 2])
+    listed = client.post(f"{API}/incidents/{pic.dasu.pk}/review/confirm", [1, 2])
     assert listed.status_code == 422
 
 
@@ -354,7 +354,7 @@ def test_the_api_csv_export_neutralises_formula_cells(pic: Picture, as_token: An
     pic.karachi.place_name = "@SUM(A1:A9)"
     pic.karachi.perpetrators = [{"name": "+cmd|' /C calc'!A0"}]
     pic.karachi.save()
-    response = as_token("viewer").get(f"{I}/incidents/export.csv", province="Sindh")
+    response = as_token("viewer").get(f"{API}/incidents/export.csv", province="Sindh")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, row = rows[0], rows[1]
@@ -366,7 +366,7 @@ def test_the_api_csv_export_neutralises_formula_cells(pic: Picture, as_token: An
 def test_the_api_geojson_export_is_valid_and_counts_skipped_incidents(
     pic: Picture, as_token: Any
 ) -> None:
-    response = as_token("viewer").get(f"{I}/incidents/export.geojson")
+    response = as_token("viewer").get(f"{API}/incidents/export.geojson")
     data = json.loads(response.content)
     assert data["type"] == "FeatureCollection" and data["skipped"] == 1
     for feature in data["features"]:
@@ -376,4 +376,6 @@ def test_the_api_geojson_export_is_valid_and_counts_skipped_incidents(
         assert {"claims_count", "deaths_range", "deaths_by_nationality"} <= set(
             feature["properties"]
         )
-    assert as_token("viewer").get(f"{I}/incidents/export.geojson", date_to="no").status_code == 422
+    assert (
+        as_token("viewer").get(f"{API}/incidents/export.geojson", date_to="no").status_code == 422
+    )

@@ -110,3 +110,25 @@ def test_it_marks_a_report_failed_when_extraction_refuses_it(intel_ingest: Any) 
     result = intel_ingest("这是一篇中文报道，讲述了一次会议的内容和参与者。" * 5)
     report = Report.objects.get(pk=result.report.pk)
     assert report.status == "failed" and report.error
+
+
+def test_an_unexpected_error_rolls_back_and_is_left_to_the_job_engine(
+    intel_source: Any,
+) -> None:
+    from django.db import IntegrityError
+
+    from safepassage.intel.jobs import process_report
+    from safepassage.intel.models import Mention
+
+    report = submit_report(source=intel_source, text=article("Quetta", D(2023, 5, 2), 4)).report
+    # A mention that should not exist yet makes the job's insert fail half-way.
+    Mention.objects.create(report=report, index=0, kind="attack", event={})
+    with pytest.raises(IntegrityError):
+        process_report(report.pk)
+    report.refresh_from_db()
+    assert report.status == "pending" and report.extraction is None
+    assert Incident.objects.count() == 0
+    # Run again (as django-q2 retries it) it fails the same way and still stores nothing.
+    with pytest.raises(IntegrityError):
+        process_report(report.pk)
+    assert Report.objects.get(pk=report.pk).status == "pending"

@@ -17,7 +17,10 @@ from safepassage.intel.models import Claim, Incident, Mention, ReviewDecision
 from safepassage.intel.services import review
 from safepassage.intel.services.linker import recompute
 from tests.conftest import World
-from tests.intel.conftest_views import Picture, claim, picture  # noqa: F401
+from tests.intel import conftest_views
+from tests.intel.conftest_views import Picture, claim
+
+picture = conftest_views.picture
 
 
 def act(client: Any, incident: Incident, action: str, **fields: Any) -> Any:
@@ -127,9 +130,7 @@ def test_editing_with_nothing_filled_in_is_refused(login: Any, picture: Picture)
     assert not ReviewDecision.objects.exists()
 
 
-def test_editing_unknown_fields_is_refused_by_the_service(
-    picture: Picture, world: World
-) -> None:
+def test_editing_unknown_fields_is_refused_by_the_service(picture: Picture, world: World) -> None:
     with pytest.raises(ValidationError, match="cannot be edited"):
         review.edit(world.user("analyst"), picture.dasu, {"review_state": "confirmed"})
     with pytest.raises(ValidationError, match="cannot be edited"):
@@ -334,9 +335,7 @@ def test_a_review_post_needs_a_csrf_token(world: World, picture: Picture) -> Non
     assert not ReviewDecision.objects.exists()
 
 
-def test_rejecting_an_engagement_stores_an_audited_decision(
-    login: Any, picture: Picture
-) -> None:
+def test_rejecting_an_engagement_stores_an_audited_decision(login: Any, picture: Picture) -> None:
     url = reverse("intel:engagement-review-action", args=[picture.meeting.pk, "reject"])
     response = login("analyst").post(url, {"reject-reason": "Duplicate announcement."})
     assert response.status_code == 302
@@ -374,3 +373,15 @@ def test_confirming_settles_open_conflicts_in_favour_of_the_shown_values(
     dasu.refresh_from_db()
     assert (dasu.deaths, dasu.deaths_max, dasu.has_conflict) == (13, 20, False)
     assert dasu.review_state == "confirmed"
+
+
+def test_setting_a_field_to_the_value_it_shows_pins_it_but_repeating_it_is_refused(
+    picture: Picture, world: World
+) -> None:
+    analyst = world.user("analyst")
+    review.edit(analyst, picture.dasu, {"deaths": 13}, "The police figure stands.")
+    dasu = Incident.objects.get(pk=picture.dasu.pk)
+    assert "deaths" in dasu.corrected_fields and not dasu.has_conflict
+    with pytest.raises(ValidationError, match="Nothing changed"):
+        review.edit(analyst, dasu, {"deaths": 13})
+    assert ReviewDecision.objects.filter(decision="edit").count() == 1

@@ -29,7 +29,10 @@ def test_it_marks_overlapping_spans_without_nesting_or_losing_text() -> None:
 
 def test_nested_spans_are_split_into_flat_marks() -> None:
     out = highlight("abcdef", [Span(0, 6), Span(2, 4)])
-    assert out == '<mark title="">ab</mark><mark title="" class="overlap">cd</mark><mark title="">ef</mark>'
+    assert (
+        out
+        == '<mark title="">ab</mark><mark title="" class="overlap">cd</mark><mark title="">ef</mark>'
+    )
 
 
 @pytest.mark.parametrize(

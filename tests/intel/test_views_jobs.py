@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Failure, OrmQ, Task
 
+from safepassage.audit.models import AuditRecord
 from tests.conftest import World
 
 TRACEBACK = "Traceback (most recent call last):\n  ...\nValueError: <b>the feed was garbage</b>"
@@ -64,6 +65,9 @@ def test_an_administrator_retries_a_failed_task_with_its_arguments(
     assert not Failure.objects.filter(id=failed.id).exists()
     rerun = Task.objects.get(func="math.floor")
     assert rerun.success and rerun.result == 2 and rerun.name == "process-report-7"
+    record = AuditRecord.objects.get(object_type="django_q.failure", object_id=failed.id)
+    assert record.source == "web" and record.actor_label == "admin"
+    assert record.changes["retried_as"]
 
 
 @pytest.mark.parametrize("persona", ["analyst", "coordinator", "viewer"])

@@ -18,7 +18,10 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import ROLES, World
-from tests.intel.conftest_views import Picture, picture  # noqa: F401
+from tests.intel import conftest_views
+from tests.intel.conftest_views import Picture
+
+picture = conftest_views.picture
 
 PRINCIPALS = ("anonymous", *ROLES)
 
@@ -312,7 +315,7 @@ def test_the_engagement_page_shows_participants_topics_and_claims(
 def test_the_csv_export_follows_the_filters_and_neutralises_formulas(
     login: Any, picture: Picture
 ) -> None:
-    picture.karachi.place_name = "=HYPERLINK(\"http://evil\")"
+    picture.karachi.place_name = '=HYPERLINK("http://evil")'
     picture.karachi.save()
     response = login("viewer").get(
         reverse("intel:incident-export-csv"), {"attack_type": "suicide_bombing"}

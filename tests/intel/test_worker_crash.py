@@ -23,6 +23,8 @@ ARTICLES = 1000
 EVENTS = 250
 KILL_AFTER = 200
 SUBMIT = f"""
+from django.db import transaction
+
 from safepassage.intel.models import Source
 from safepassage.intel.services.ingest import submit_report
 from safepassage.linking.synthetic import articles
@@ -30,10 +32,12 @@ from safepassage.registry.models import Organisation
 
 org = Organisation.objects.create(name="Crash test desk", kind="protection_unit", country="PK")
 source = Source.objects.create(organisation=org, name="Generated wire", kind="api", reliability="C")
-created = sum(
-    submit_report(source=source, text=a.text, title=a.title, published=a.published).created
-    for a in articles({EVENTS}, {ARTICLES // EVENTS})
-)
+# One transaction, as a batch import does: the jobs are queued when it commits.
+with transaction.atomic():
+    created = sum(
+        submit_report(source=source, text=a.text, title=a.title, published=a.published).created
+        for a in articles({EVENTS}, {ARTICLES // EVENTS})
+    )
 print("submitted", created)
 """
 
@@ -49,8 +53,8 @@ def _env(data_dir: Path) -> dict[str, str]:
         SAFEPASSAGE_JOBS_SYNC="0",
         SAFEPASSAGE_WORKERS="2",
         # Short, so jobs the killed worker had claimed are handed out again within the test.
-        SAFEPASSAGE_JOB_TIMEOUT="15",
-        SAFEPASSAGE_JOB_RETRY="16",
+        SAFEPASSAGE_JOB_TIMEOUT="10",
+        SAFEPASSAGE_JOB_RETRY="11",
         SAFEPASSAGE_LOG_LEVEL="WARNING",
     )
     return env

@@ -133,3 +133,67 @@ def test_it_hashes_whitespace_and_unicode_variants_alike() -> None:
         "Cafe\u0301 attack in Quetta"
     )
     assert fingerprint("too short") is None
+
+
+def test_it_reads_malformed_extraction_output_without_failing() -> None:
+    from safepassage.linking import event_from_extraction, parse_date
+
+    event = event_from_extraction(
+        {
+            "kind": "attack",
+            "date": {"value": "2024-13-45", "precision": "day"},
+            "location": {"lat": "north", "lon": None, "precision": 7},
+            "fatalities": {"total": -3, "by_group": ["x", {"nationality": 5}]},
+            "participants": [None, {"name": 12}],
+        }
+    )
+    assert event.date is None and event.lat is None and event.deaths is None
+    assert event.nationalities == frozenset() and event.participants == frozenset()
+    assert parse_date("2021-07", "month") == (D(2021, 7, 1), "month")
+    assert parse_date(None, "day") == (None, "")
+
+
+def test_it_calls_a_figure_official_when_the_text_attributes_it() -> None:
+    from safepassage.linking import is_official_attribution
+
+    assert is_official_attribution("Six people were killed, police said.")
+    assert is_official_attribution("according to the Counter-Terrorism Department")
+    assert not is_official_attribution("Six people were killed, witnesses told reporters.")
+
+
+def test_it_flags_incompatible_attack_types_and_two_claimants() -> None:
+    claims = [
+        ClaimView("attack_type", "bombing", order=1),
+        ClaimView("attack_type", "suicide_bombing", order=2),
+        ClaimView("attack_type", "unknown", order=3),
+        ClaimView("perpetrators", [{"name": "Group A", "relation": "claimed"}], order=4),
+        ClaimView("perpetrators", [{"name": "Group A", "relation": "suspected"}], order=5),
+    ]
+    compatible = resolve_incident(claims)
+    assert compatible.values["attack_type"] == "suicide_bombing"
+    assert compatible.values["perpetrators"] == [{"name": "Group A", "relation": "claimed"}]
+    assert not compatible.has_conflict
+    clashing = resolve_incident(
+        [
+            *claims,
+            ClaimView("attack_type", "kidnapping", order=6),
+            ClaimView("perpetrators", [{"name": "Group B", "relation": "claimed"}], order=7),
+        ]
+    )
+    assert {c["field"] for c in clashing.conflicts} == {"attack_type", "perpetrators"}
+
+
+def test_it_flags_places_far_apart_and_unions_victims() -> None:
+    claims = [
+        ClaimView("location", {"name": "Besham", "precision": "town", **BESHAM}, order=1),
+        ClaimView(
+            "location",
+            {"name": "Karachi", "precision": "town", "lat": 24.86, "lon": 67.0, "admin1": "Sindh"},
+            order=2,
+        ),
+        ClaimView("victim_nationalities", ["CN"], order=3),
+        ClaimView("victim_nationalities", ["PK", "CN"], order=4),
+    ]
+    result = resolve_incident(claims)
+    assert [c["field"] for c in result.conflicts] == ["location"]
+    assert result.values["victim_nationalities"] == ["CN", "PK"]

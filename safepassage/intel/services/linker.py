@@ -8,6 +8,7 @@ columns, writes mentions and claims, and keeps each incident's resolved fields u
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from safepassage.access import gate
+from safepassage.access.policy import Action
 from safepassage.intel.choices import INCIDENT_KINDS, ReviewState
 from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report
 from safepassage.linking import (
@@ -185,19 +187,25 @@ def _span(
     ]
     if not spans:
         return None, None
-    lowered = [n.casefold() for n in needles if n]
+    # Whole words only: "ten" must not match "often", nor "12" match "2012".
+    patterns = [re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE) for n in needles if n]
     for start, end in spans:
-        snippet = text[start:end].casefold()
-        if any(n in snippet for n in lowered):
+        snippet = text[start:end]
+        if any(p.search(snippet) for p in patterns):
             return start, end
     return spans[0]
 
 
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
 def _number_words(n: int | None) -> list[str]:
-    words = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
     if n is None:
         return []
-    return [str(n)] + ([words[n]] if n < len(words) else [])
+    return [str(n)] + ([_NUMBER_WORDS[n]] if 0 <= n < len(_NUMBER_WORDS) else [])
 
 
 def claim_values(
@@ -296,6 +304,10 @@ def link_mention(
     values = claim_values(event, report.text)
     if target is None:
         target = new_event(actor, key, report.tlp, values)
+    # Mentions and claims are provenance written in bulk: the gate checks the actor may add
+    # them; the per-object scope check would only repeat what the report's save proves.
+    gate.require(actor, Action.ADD, Mention)
+    gate.require(actor, Action.ADD, Claim)
     confidence = event.get("confidence")
     mention = Mention.objects.create(
         report=report,
