@@ -12,7 +12,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 # Keep in step with TYPED_CORES in scripts/test.sh.
-TYPED_CORES := $(wildcard safepassage/geo safepassage/extract safepassage/evaluation safepassage/lib safepassage/linking safepassage/riskmodel)
+TYPED_CORES := $(wildcard safepassage/geo safepassage/extract safepassage/evaluation safepassage/lib safepassage/linking safepassage/riskmodel safepassage/guidelines)
 ARGS ?=
 
 .PHONY: help demo test test-sqlite test-postgres lint format typecheck bootstrap clean

@@ -36,6 +36,7 @@ Platform:
   worker               run the background job worker (django-q2); several may run at once
   poll [--source NAME] poll news sources now (feeds, watched folders)
   purge-expired        delete protected people whose retention date has passed
+  tracking escalate|purge-positions   run the check-in escalation or position retention job now
 
 Intelligence:
   extract [PATH ...]   extract structured events from articles (JSONL on stdout)

@@ -269,6 +269,13 @@ ALERTS_RETRY_BASE_SECONDS = env_int("SAFEPASSAGE_ALERTS_RETRY_BASE_SECONDS", 60,
 # Never from the environment: only the test suite exempts its loopback webhook receiver.
 ALERTS_WEBHOOK_ALLOW_NETWORKS: tuple[str, ...] = ()
 
+# Tracking of movements under way.
+TRACKING_GRACE_MINUTES = env_int("SAFEPASSAGE_TRACKING_GRACE_MINUTES", 15, minimum=0)
+TRACKING_MATCH_RADIUS_KM = env_int("SAFEPASSAGE_TRACKING_MATCH_RADIUS_KM", 5, minimum=1)
+TRACKING_MATCH_WINDOW_MINUTES = env_int("SAFEPASSAGE_TRACKING_MATCH_WINDOW_MINUTES", 90, minimum=1)
+# Check-in positions are erased this long after their movement ended.
+TRACKING_POSITION_RETENTION_HOURS = env_int("SAFEPASSAGE_POSITION_RETENTION_HOURS", 72, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

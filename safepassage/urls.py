@@ -11,6 +11,7 @@ urlpatterns = [
     path("intel/", include("safepassage.intel.urls")),
     path("alerts/", include("safepassage.alerts.urls")),
     path("movements/", include("safepassage.movements.urls")),
+    path("tracking/", include("safepassage.tracking.urls")),
     path("risk/", include("safepassage.risk.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),

@@ -16,7 +16,7 @@ set -euo pipefail
 COVERAGE_FLOOR=80
 
 # Pure-Python cores (no Django imports) that must pass mypy --strict; missing ones are skipped.
-TYPED_CORES=(safepassage/geo safepassage/extract safepassage/evaluation safepassage/lib safepassage/linking safepassage/riskmodel)
+TYPED_CORES=(safepassage/geo safepassage/extract safepassage/evaluation safepassage/lib safepassage/linking safepassage/riskmodel safepassage/guidelines)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

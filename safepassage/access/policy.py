@@ -132,7 +132,7 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     | {
         "movement": _view(Reach.UNIT),
         "guideline": _view(Reach.ALL),
-        "checkin": {V: Reach.UNIT, A: Reach.UNIT},
+        "checkin": {V: Reach.UNIT, A: Reach.UNIT, C: Reach.UNIT},
         "organisation": _view(Reach.ALL),
         "project": _view(Reach.REGION),
         "site": _view(Reach.REGION),

@@ -15,7 +15,7 @@ from safepassage.access import gate
 from safepassage.access.policy import Action
 from safepassage.alerts.decide import Severity
 from safepassage.alerts.models import Alert
-from safepassage.alerts.services import mark_read
+from safepassage.alerts.services import UNREAD_FIRST, mark_read
 from safepassage.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, PageParams
 
 router = Router(tags=["alerts"])
@@ -104,7 +104,9 @@ def list_alerts(request: HttpRequest, filters: Query[AlertQuery]) -> Any:  # typ
         queryset = queryset.exclude(state="held")
     if filters.unread is not None:
         queryset = queryset.filter(read_at__isnull=filters.unread)
-    queryset = queryset.order_by("-read_at__isnull", "-created", "-pk")
+    queryset = queryset.alias(unread_first=UNREAD_FIRST).order_by(
+        "-unread_first", "-created", "-pk"
+    )
     window = list(queryset[filters.offset : filters.offset + filters.limit])
     return {
         "count": queryset.count(),

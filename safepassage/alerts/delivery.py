@@ -172,91 +172,150 @@ def emit(candidates: list[Candidate], *, now: dt.datetime | None = None) -> list
                 created=now,
             )
         )
-    stored = _store(rows)
     by_key = {c.dedupe_key[:300]: c for c in fresh}
     outgoing: dict[int, list[Alert]] = defaultdict(list)
-    for alert in stored:
-        if alert.state != AlertState.HELD:
-            outgoing[alert.recipient_id].append(alert)
-    for recipient_id, alerts in outgoing.items():
-        window = max(by_key[a.dedupe_key].group_minutes for a in alerts)
-        _route(recipient_id, alerts, window, now)
+    for row in rows:
+        if row.state != AlertState.HELD:
+            outgoing[row.recipient_id].append(row)
+    # Grouping is decided before the alerts are stored, so each row is written once.
+    windows = {
+        rid: max(by_key[a.dedupe_key].group_minutes for a in alerts)
+        for rid, alerts in outgoing.items()
+    }
+    recent = _recent_counts(windows, now)
+    decisions = {
+        rid: grouping(
+            batch_size=len(alerts),
+            recent=recent[rid],
+            critical=any(a.severity >= Severity.CRITICAL for a in alerts),
+        )
+        for rid, alerts in outgoing.items()
+    }
+    digests = _digests(outgoing, decisions, windows, now)
+    for rid, digest in digests.items():
+        for alert in outgoing[rid]:
+            alert.state, alert.digest = AlertState.GROUPED, digest
+    stored = _store(rows)
+    if not outgoing:
+        return stored
+    saved = {a.pk for a in stored}
+    contacts = Contacts.of(set(outgoing))
+    pending: list[Delivery] = []
+    for rid, alerts in outgoing.items():
+        for alert in alerts:
+            if alert.pk not in saved:
+                continue
+            if Channel.IN_APP in alert.channels:
+                pending.append(
+                    Delivery(
+                        alert=alert, channel=Channel.IN_APP, status=DeliveryStatus.SENT, sent_at=now
+                    )
+                )
+            if decisions[rid] is Grouping.ALONE:
+                pending += _outside_deliveries(rid, alert.channels, contacts, alert=alert)
+    _queue(Delivery.objects.bulk_create(pending))
+    for rid, digest in digests.items():
+        if decisions[rid] is Grouping.DIGEST_NOW:
+            send_digest(digest, now=now, contacts=contacts)
     return stored
 
 
-def _route(recipient_id: int, alerts: list[Alert], window: int, now: dt.datetime) -> None:
-    """Deliver one person's new alerts alone, as a digest now, or in the open digest."""
-    recent = 0
-    if window > 0:
-        recent = (
-            Alert.objects.filter(
-                recipient_id=recipient_id,
-                state__in=_SENT_STATES,
-                created__gte=now - dt.timedelta(minutes=window),
-            )
-            .exclude(pk__in=[a.pk for a in alerts])
-            .count()
-        )
-    critical = any(a.severity >= Severity.CRITICAL for a in alerts)
-    decision = grouping(batch_size=len(alerts), recent=recent, critical=critical)
-    Delivery.objects.bulk_create(
-        [
-            Delivery(alert=a, channel=Channel.IN_APP, status=DeliveryStatus.SENT, sent_at=now)
-            for a in alerts
-            if Channel.IN_APP in a.channels
-        ]
-    )
-    channels = sorted({ch for a in alerts for ch in a.channels} - {Channel.IN_APP})
-    if decision is Grouping.ALONE:
-        for alert in alerts:
-            _queue(_outside_deliveries(recipient_id, alert.channels, alert=alert))
-        return
-    if decision is Grouping.DIGEST_NOW:
-        digest = Digest.objects.create(recipient_id=recipient_id, due_at=now, channels=channels)
-    else:
-        digest = (
-            Digest.objects.filter(recipient_id=recipient_id, sent_at=None)
-            .order_by("due_at")
-            .first()
-        )
+def _digests(
+    outgoing: dict[int, list[Alert]],
+    decisions: dict[int, Grouping],
+    windows: dict[int, int],
+    now: dt.datetime,
+) -> dict[int, Digest]:
+    """The digest each grouped person's new alerts join: the open one, or a new one."""
+    grouped = {rid for rid, d in decisions.items() if d is not Grouping.ALONE}
+    if not grouped:
+        return {}
+    chosen: dict[int, Digest] = {}
+    later = [rid for rid in grouped if decisions[rid] is Grouping.DIGEST_LATER]
+    for digest in Digest.objects.filter(recipient_id__in=later, sent_at=None).order_by("-due_at"):
+        chosen[digest.recipient_id] = digest  # the earliest due wins (iterated last)
+    fresh = []
+    for rid in grouped:
+        channels = sorted({ch for a in outgoing[rid] for ch in a.channels} - {Channel.IN_APP})
+        digest = chosen.get(rid)
         if digest is None:
-            digest = Digest.objects.create(
-                recipient_id=recipient_id,
-                due_at=now + dt.timedelta(minutes=window),
-                channels=channels,
-            )
+            due = now
+            if decisions[rid] is Grouping.DIGEST_LATER:
+                due = now + dt.timedelta(minutes=windows[rid])
+            digest = Digest(recipient_id=rid, due_at=due, channels=channels, created=now)
+            fresh.append(digest)
+            chosen[rid] = digest
         elif set(channels) - set(digest.channels):
             digest.channels = sorted(set(digest.channels) | set(channels))
             digest.save(update_fields=["channels"])
-    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(
-        state=AlertState.GROUPED, digest=digest
-    )
-    for alert in alerts:
-        alert.state, alert.digest = AlertState.GROUPED, digest
-    if decision is Grouping.DIGEST_NOW:
-        send_digest(digest, now=now)
+    Digest.objects.bulk_create(fresh)
+    return chosen
+
+
+def _recent_counts(windows: dict[int, int], now: dt.datetime) -> dict[int, int]:
+    """How many alerts each person got within their grouping window, before this batch."""
+    counts: dict[int, int] = defaultdict(int)
+    widest = max(windows.values(), default=0)
+    if widest <= 0:
+        return counts
+    rows = Alert.objects.filter(
+        recipient_id__in=[rid for rid, w in windows.items() if w > 0],
+        state__in=_SENT_STATES,
+        created__gte=now - dt.timedelta(minutes=widest),
+    ).values_list("recipient_id", "created")
+    for recipient_id, created in rows:
+        if created >= now - dt.timedelta(minutes=windows[recipient_id]):
+            counts[recipient_id] += 1
+    return counts
+
+
+@dataclass
+class Contacts:
+    """Addresses, preferences and webhooks of a set of people, read in three queries."""
+
+    email: dict[int, str]
+    organisation: dict[int, int | None]
+    preference: dict[int, ChannelPreference]
+    hooks: dict[int, list[Webhook]]
+
+    @classmethod
+    def of(cls, user_ids: set[int]) -> Contacts:
+        from safepassage.accounts.models import User
+
+        rows = list(
+            User.objects.filter(pk__in=user_ids).values_list("pk", "email", "organisation_id")
+        )
+        hooks: dict[int, list[Webhook]] = defaultdict(list)
+        orgs = {org for _pk, _email, org in rows if org}
+        for hook in Webhook.objects.filter(organisation_id__in=orgs, enabled=True):
+            hooks[hook.organisation_id].append(hook)
+        return cls(
+            email={pk: email for pk, email, _org in rows},
+            organisation={pk: org for pk, _email, org in rows},
+            preference={
+                p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=user_ids)
+            },
+            hooks=hooks,
+        )
 
 
 def _outside_deliveries(
     recipient_id: int,
     channels: list[str],
+    contacts: Contacts,
     *,
     alert: Alert | None = None,
     digest: Digest | None = None,
 ) -> list[Delivery]:
-    """Delivery rows for the email and webhook channels the person and rule allow."""
-    from safepassage.accounts.models import User
-
-    user = User.objects.filter(pk=recipient_id).only("email", "organisation_id").first()
-    if user is None:
+    """Unsaved delivery rows for the email and webhook channels the person and rule allow."""
+    if recipient_id not in contacts.email:
         return []
-    preference = ChannelPreference.objects.filter(user_id=recipient_id).first()
+    preference = contacts.preference.get(recipient_id)
     rows: list[Delivery] = []
     if Channel.EMAIL in channels and (preference is None or preference.email):
-        if user.email:
-            rows.append(
-                Delivery(alert=alert, digest=digest, channel=Channel.EMAIL, target=user.email)
-            )
+        address = contacts.email[recipient_id]
+        if address:
+            rows.append(Delivery(alert=alert, digest=digest, channel=Channel.EMAIL, target=address))
         else:
             rows.append(
                 Delivery(
@@ -268,18 +327,18 @@ def _outside_deliveries(
                 )
             )
     if Channel.WEBHOOK in channels and (preference is None or preference.webhook):
-        if user.organisation_id:
-            for hook in Webhook.objects.filter(organisation_id=user.organisation_id, enabled=True):
-                rows.append(
-                    Delivery(
-                        alert=alert,
-                        digest=digest,
-                        channel=Channel.WEBHOOK,
-                        target=hook.name[:300],
-                        webhook=hook,
-                    )
+        org = contacts.organisation.get(recipient_id)
+        for hook in contacts.hooks.get(org, []) if org else []:
+            rows.append(
+                Delivery(
+                    alert=alert,
+                    digest=digest,
+                    channel=Channel.WEBHOOK,
+                    target=hook.name[:300],
+                    webhook=hook,
                 )
-    return Delivery.objects.bulk_create(rows)
+            )
+    return rows
 
 
 def _queue(deliveries: list[Delivery]) -> None:
@@ -296,14 +355,18 @@ def _queue(deliveries: list[Delivery]) -> None:
             )
 
 
-def send_digest(digest: Digest, *, now: dt.datetime | None = None) -> None:
+def send_digest(
+    digest: Digest, *, now: dt.datetime | None = None, contacts: Contacts | None = None
+) -> None:
     """Mark a digest sent and queue its email and webhook deliveries (once)."""
     now = now or timezone.now()
+    contacts = contacts or Contacts.of({digest.recipient_id})
     claimed = Digest.objects.filter(pk=digest.pk, sent_at=None).update(sent_at=now)
     if claimed != 1:
         return
     digest.sent_at = now
-    _queue(_outside_deliveries(digest.recipient_id, list(digest.channels), digest=digest))
+    rows = _outside_deliveries(digest.recipient_id, list(digest.channels), contacts, digest=digest)
+    _queue(Delivery.objects.bulk_create(rows))
 
 
 def send_due_digests(*, now: dt.datetime | None = None) -> int:

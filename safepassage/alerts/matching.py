@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch
 
 from safepassage.access.policy import Role
@@ -131,11 +132,41 @@ def sites_near(lat: float, lon: float, rules: list[AlertRule]) -> list[Match]:
     return matches
 
 
-def _position(movement: Any) -> tuple[float, float, dt.datetime] | None:
-    """The movement's last reported position from the tracking app."""
-    from safepassage.tracking.services import last_position
+def _under_way_with_positions() -> list[Any]:
+    """Movements under way, each annotated with its last reported position, in one query.
 
-    return last_position(movement)
+    This is the tracking app's ``last_position(movement)`` (the latest check-in that still
+    holds a position) computed for every movement at once: a query per movement costs
+    hundreds of round trips per incident. ``tests/alerts`` checks the two agree.
+    """
+    from safepassage.movements.choices import MovementState
+    from safepassage.movements.models import MovementRequest
+    from safepassage.tracking.models import CheckIn
+
+    latest = CheckIn.objects.filter(
+        movement=OuterRef("pk"), lat__isnull=False, lon__isnull=False
+    ).order_by("-at", "-pk")
+    return list(
+        MovementRequest.objects.filter(state=MovementState.UNDER_WAY)
+        .select_related("organisation")
+        .annotate(
+            last_lat=Subquery(latest.values("lat")[:1]),
+            last_lon=Subquery(latest.values("lon")[:1]),
+            last_at=Subquery(latest.values("at")[:1]),
+        )
+    )
+
+
+def _route_of(movement: Any) -> list[tuple[float, float]] | None:
+    """The movement's route points, or None (logged) when its waypoints are malformed.
+
+    One broken movement must not stop the evaluation for every other subject.
+    """
+    try:
+        return [(float(lat), float(lon)) for lat, lon in movement.route_points()]
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("movement %s has malformed waypoints (%s); not matched", movement.pk, exc)
+        return None
 
 
 def movements_near(
@@ -154,17 +185,16 @@ def movements_near(
     movements: dict[int, Any] = {}
     if position_rules:
         widest = max(r.radius_km for r in position_rules)
-        for movement in MovementRequest.objects.filter(
-            state=MovementState.UNDER_WAY
-        ).select_related("organisation"):
-            position = _position(movement)
-            if position is not None:
-                pos_lat, pos_lon, at = position
-                distance = geometry.haversine_km(point, (pos_lat, pos_lon))
+        for movement in _under_way_with_positions():
+            if movement.last_lat is not None and movement.last_lon is not None:
+                at = movement.last_at.astimezone(dt.UTC)
+                distance = geometry.haversine_km(point, (movement.last_lat, movement.last_lon))
                 relation = f"its last reported position ({at:%d %b %H:%M} UTC)"
             else:
-                route = movement.route_points()
-                if not geometry.route_box(route).widened(widest).contains(lat, lon):
+                route = _route_of(movement)
+                if route is None or not geometry.route_box(route).widened(widest).contains(
+                    lat, lon
+                ):
                     continue
                 distance = geometry.distance_to_route_km(point, route)
                 relation = "its route (no position has been reported yet)"
@@ -191,8 +221,8 @@ def movements_near(
             depart_at__lte=horizon,
         ).select_related("organisation")
         for movement in planned:
-            route = movement.route_points()
-            if not geometry.route_box(route).widened(widest).contains(lat, lon):
+            route = _route_of(movement)
+            if route is None or not geometry.route_box(route).widened(widest).contains(lat, lon):
                 continue
             distance = geometry.distance_to_route_km(point, route)
             if movement.depart_at <= now:

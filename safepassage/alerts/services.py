@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
@@ -48,6 +49,8 @@ MATERIAL_FIELDS = (
     "merged_into_id",
 )
 _NOT_ALERTING = ("rejected",)
+# Sorts unread alerts before read ones (the inbox and the API list).
+UNREAD_FIRST = Case(When(read_at__isnull=True, then=Value(1)), default=Value(0))
 
 
 def fingerprint(incident: Any) -> str:

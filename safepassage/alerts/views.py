@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,9 +22,17 @@ from safepassage.access import gate
 from safepassage.access.policy import Action, Reach
 from safepassage.alerts.forms import AlertRuleForm, PreferenceForm
 from safepassage.alerts.models import Alert, AlertRule, AlertState, ChannelPreference
-from safepassage.alerts.services import mark_read
+from safepassage.alerts.services import UNREAD_FIRST, mark_read
+from safepassage.api.schemas import MAX_ID
 
 _FILTERS = {"all": None, "unread": True, "read": False}
+
+
+def _checked(pk: int) -> int:
+    # A path id beyond what the database stores is simply not found (not a server error).
+    if not 1 <= pk <= MAX_ID:
+        raise Http404("No such alert.")
+    return pk
 
 
 def _alerts(request: HttpRequest, action: str = Action.VIEW) -> Any:
@@ -47,7 +55,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     queryset = _alerts(request).exclude(state=AlertState.HELD)
     if _FILTERS[show] is not None:
         queryset = queryset.filter(read_at__isnull=_FILTERS[show])
-    queryset = queryset.order_by("-read_at__isnull", "-created", "-pk")
+    queryset = queryset.alias(unread_first=UNREAD_FIRST).order_by(
+        "-unread_first", "-created", "-pk"
+    )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     unread = _alerts(request).exclude(state=AlertState.HELD).filter(read_at=None).count()
     held = _alerts(request).filter(state=AlertState.HELD).count()
@@ -61,7 +71,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One alert: the why text, links to what it concerns, and how it was delivered."""
-    alert = gate.get_object(request.user, Action.VIEW, _alerts(request), pk=pk)
+    alert = gate.get_object(request.user, Action.VIEW, _alerts(request), pk=_checked(pk))
     deliveries = list(alert.deliveries.order_by("created", "pk"))
     if alert.digest_id:
         deliveries += list(alert.digest.deliveries.order_by("created", "pk"))  # type: ignore[union-attr]
@@ -86,7 +96,9 @@ def _next(request: HttpRequest, default: str) -> str:
 @require_POST
 def alert_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one alert read (acknowledge it)."""
-    alert = gate.get_object(request.user, Action.CHANGE, _alerts(request, Action.CHANGE), pk=pk)
+    alert = gate.get_object(
+        request.user, Action.CHANGE, _alerts(request, Action.CHANGE), pk=_checked(pk)
+    )
     mark_read([alert])
     messages.success(request, "Alert acknowledged.")
     return redirect(_next(request, reverse("alerts:inbox")))
@@ -147,7 +159,7 @@ def rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require_rule_admin(request)
     rule = None
     if pk is not None:
-        rule = gate.get_object(request.user, Action.CHANGE, AlertRule, pk=pk)
+        rule = gate.get_object(request.user, Action.CHANGE, AlertRule, pk=_checked(pk))
     form = AlertRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)

@@ -30,6 +30,7 @@ def _register_routers() -> None:
     from safepassage.movements.api import router as movements_router
     from safepassage.registry.api import router as registry_router
     from safepassage.risk.api import router as risk_router
+    from safepassage.tracking.api import router as tracking_router
 
     errors.install(api)
     api.add_router("/registry/", registry_router)
@@ -37,6 +38,7 @@ def _register_routers() -> None:
     api.add_router("/audit/", audit_router)
     api.add_router("/intel/", intel_push_router)
     api.add_router("/intel/", intel_router)
+    api.add_router("/tracking/", tracking_router)
     api.add_router("/alerts/", alerts_router)
     api.add_router("/movements/", movements_router)
     api.add_router("/risk/", risk_router)

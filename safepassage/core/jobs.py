@@ -22,6 +22,9 @@ SCHEDULED = {
     "safepassage.registry.jobs.purge_expired_people": ("D", "Delete people past retention"),
     # "I" runs every `minutes` minutes, one when unset; each source keeps its own interval.
     "safepassage.intel.jobs_sources.poll_due_sources": ("I", "Poll due sources"),
+    # Every minute: missed check-ins climb the escalation ladder without waiting.
+    "safepassage.tracking.jobs.escalate_checkins": ("I", "Escalate missed check-ins"),
+    "safepassage.tracking.jobs.purge_positions": ("H", "Erase check-in positions past retention"),
 }
 
 

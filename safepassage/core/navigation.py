@@ -43,6 +43,7 @@ def _sections() -> list[Section]:
         Section("Field report", "intel:field-report", None, "report", Action.ADD),
         Section("Jobs", "intel:jobs-list", None, "jobs"),
         Section("Movements", "movements:board", None, "movement"),
+        Section("Escalations", "tracking:escalations", None, "checkin"),
         Section("Risk", "risk:overview", None, "risk"),
         Section("Audit log", "audit:log", AuditRecord, "audit"),
         Section("Alerts", "alerts:inbox", None, "alert"),

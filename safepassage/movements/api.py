@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 from pydantic import Field
 
 from safepassage.access import gate
@@ -32,6 +32,7 @@ from safepassage.movements import services
 from safepassage.movements.choices import MovementState
 from safepassage.movements.forms import MAX_PEOPLE, MAX_WAYPOINTS, MovementForm
 from safepassage.movements.models import MovementRequest
+from safepassage.registry.models import Vehicle
 
 router = Router(tags=["movements"])
 ID = Path(..., ge=1, le=MAX_ID, description="Id.")  # type: ignore[type-arg]
@@ -186,7 +187,7 @@ def list_movements(request: HttpRequest, filters: Query[MovementQuery]) -> Any: 
 
 
 @router.get(
-    "/{pk}",
+    "/{int:pk}",
     response={200: dict, **READ_ERRORS},
     operation_id="movements_get",
     summary="Read a movement with its transitions and assignments",
@@ -194,6 +195,7 @@ def list_movements(request: HttpRequest, filters: Query[MovementQuery]) -> Any: 
 )
 def get_movement(request: HttpRequest, pk: int = ID) -> Any:
     """One movement in the caller's scope."""
+    gate.require(request.user, Action.VIEW, MovementRequest)
     movement = gate.get_object(request.user, Action.VIEW, MovementRequest, pk=pk)
     return _detail(movement, request.user)
 
@@ -223,7 +225,7 @@ def create_movement(request: HttpRequest) -> Any:
         gate.save(user, movement, action=Action.ADD)
         form.save_m2m(movement)
         services.evaluate(movement)
-    return 201, _detail(movement, user)
+    return Status(201, _detail(movement, user))
 
 
 @router.post(
@@ -246,7 +248,7 @@ def evaluate_movement(request: HttpRequest) -> Any:
 
 
 @router.post(
-    "/{pk}/transition",
+    "/{int:pk}/transition",
     response={200: dict, **WRITE_ERRORS},
     operation_id="movements_transition",
     summary="Change a movement's state (submit, approve, reject, start, complete, abort)",
@@ -255,6 +257,7 @@ def evaluate_movement(request: HttpRequest) -> Any:
 )
 def transition_movement(request: HttpRequest, pk: int = ID) -> Any:
     """Validates the transition; approval books the escort without double-booking (409)."""
+    gate.require(request.user, Action.CHANGE, MovementRequest)
     movement = gate.get_object(request.user, Action.CHANGE, MovementRequest, pk=pk)
     body = parse_body(request, TransitionIn)
     with transaction.atomic():
@@ -268,7 +271,7 @@ def transition_movement(request: HttpRequest, pk: int = ID) -> Any:
             gate.save(request.user, movement, action=Action.CHANGE)
         if body.get("vehicles") is not None:
             allowed = gate.restrict(
-                movement.vehicles.model.objects.filter(pk__in=body["vehicles"]),
+                Vehicle.objects.filter(pk__in=body["vehicles"]),
                 request.user,
                 Action.VIEW,
             )

@@ -19,8 +19,9 @@ from safepassage.access import gate
 from safepassage.access.policy import Action
 from safepassage.geo.gazetteer import Gazetteer
 from safepassage.movements.models import MovementRequest
-from safepassage.movements.services import Plan
+from safepassage.movements.services import ROUTE_BUFFER_KM, Plan
 from safepassage.registry.models import ProtectedPerson, ProtectionUnit, Site, Vehicle
+from safepassage.riskmodel.geometry import check_route
 
 MAX_WAYPOINTS = 20
 MAX_PEOPLE = 200
@@ -120,6 +121,16 @@ class MovementForm(forms.Form):
                 continue
             points.append({"name": name, "lat": lat, "lon": lon, "eta": None})
         data["waypoint_list"] = points
+        if data["origin"] and data["destination"] and not self.errors.get("waypoints"):
+            route = [
+                (data["origin"][2], data["origin"][3]),
+                *((w["lat"], w["lon"]) for w in points),
+                (data["destination"][2], data["destination"][3]),
+            ]
+            try:
+                check_route(route, ROUTE_BUFFER_KM)
+            except ValueError as exc:  # too long a route for the risk picture
+                self.add_error("waypoints", str(exc))
         depart, arrive = data.get("depart_at"), data.get("arrive_by")
         if depart and arrive:
             if arrive <= depart:

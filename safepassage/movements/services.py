@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -423,10 +423,3 @@ def next_reference(today: datetime.date | None = None) -> str:
         candidate = f"{prefix}{count:04d}"
         if not MovementRequest.objects.filter(reference=candidate).exists():
             return candidate
-
-
-def movements_between(
-    queryset: Iterable[MovementRequest], start: datetime.datetime, end: datetime.datetime
-) -> list[MovementRequest]:
-    """Movements whose window overlaps [start, end)."""
-    return [m for m in queryset if m.depart_at < end and m.arrive_by > start]

@@ -71,12 +71,13 @@ def _position(incident: Any) -> tuple[float, float] | None:
         return None
 
 
-def contribution_of(incident: Any, p: RiskParams | None = None) -> IncidentRisk | None:
-    """The row an incident should have now, or None when it contributes nothing.
+def contribution_fields(incident: Any, p: RiskParams | None = None) -> dict[str, Any] | None:
+    """The column values of the row an incident should have now, or None for no contribution.
 
     Nothing comes from rejected or merged incidents, undated ones (their age is unknown),
     kinds without severity (meetings and the like), and locations known only to the country.
-    An incident dated in the future is stored as of today.
+    An incident dated in the future is stored as of today. ``incident`` needs only the
+    Incident model's attributes, so bulk loads can pass lighter objects.
     """
     p = p or params()
     if incident.review_state == "rejected" or incident.merged_into_id or incident.date is None:
@@ -90,26 +91,33 @@ def contribution_of(incident: Any, p: RiskParams | None = None) -> IncidentRisk 
     short, long = normalised(base.value, day, p)
     position = _position(incident)
     cells = geometry.cells_of(*position) if position else {}
-    return IncidentRisk(
-        incident_id=incident.pk,
-        value=base.value,
-        day=day,
-        short_term=short,
-        long_term=long,
-        lat=position[0] if position else None,
-        lon=position[1] if position else None,
-        cell_r5=cells.get(5),
-        cell_r6=cells.get(6),
-        cell_r7=cells.get(7),
-        admin1=(incident.admin1 or "")[:100],
-        admin2=(incident.admin2 or "")[:100] if incident.admin1 else "",
-        label=str(incident)[:200],
-        date=incident.date.isoformat(),
-        detail=base.explain(facts)[:300],
-    )
+    return {
+        "incident_id": incident.pk,
+        "value": base.value,
+        "day": day,
+        "short_term": short,
+        "long_term": long,
+        "lat": position[0] if position else None,
+        "lon": position[1] if position else None,
+        "cell_r5": cells.get(5),
+        "cell_r6": cells.get(6),
+        "cell_r7": cells.get(7),
+        "admin1": (incident.admin1 or "")[:100],
+        "admin2": (incident.admin2 or "")[:100] if incident.admin1 else "",
+        "label": str(incident)[:200],
+        "date": incident.date.isoformat(),
+        "detail": base.explain(facts)[:300],
+    }
 
 
-def _keys(row: IncidentRisk) -> tuple[list[tuple[int, int]], list[tuple[str, str, str]]]:
+def contribution_of(incident: Any, p: RiskParams | None = None) -> IncidentRisk | None:
+    """The unsaved row an incident should have now, or None (see ``contribution_fields``)."""
+    fields = contribution_fields(incident, p)
+    return IncidentRisk(**fields) if fields is not None else None
+
+
+def keys_of(row: Any) -> tuple[list[tuple[int, int]], list[tuple[str, str, str]]]:
+    """The aggregates a row adds to: (resolution, cell) pairs and (level, admin1, admin2)."""
     cells = [
         (res, cell)
         for res, cell in ((5, row.cell_r5), (7, row.cell_r7))
@@ -142,7 +150,7 @@ def _bump(model: Any, lookup: dict[str, Any], short: float, long: float, count: 
 
 
 def _add(row: IncidentRisk, sign: int) -> None:
-    cells, areas = _keys(row)
+    cells, areas = keys_of(row)
     short, long = sign * row.short_term, sign * row.long_term
     for res, cell in cells:
         _bump(CellRisk, {"resolution": res, "cell": cell}, short, long, sign)
@@ -192,34 +200,63 @@ def remove(incident_id: int) -> None:
             old.delete()
 
 
+class Totals:
+    """Aggregates summed in memory, for a rebuild or a bulk load, then written in batches."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[float]] = {}
+        self.areas: dict[tuple[str, str, str], list[float]] = {}
+
+    def add(self, row: Any) -> None:
+        """Count one incident's row into the cell and area totals."""
+        cell_keys, area_keys = keys_of(row)
+        targets = [self.cells.setdefault(k, [0.0, 0.0, 0]) for k in cell_keys]
+        targets += [self.areas.setdefault(k, [0.0, 0.0, 0]) for k in area_keys]
+        for acc in targets:
+            acc[0] += row.short_term
+            acc[1] += row.long_term
+            acc[2] += 1
+
+    def save(self, batch: int = 2000) -> None:
+        """Write the totals as aggregate rows (the tables are expected to be empty)."""
+        CellRisk.objects.bulk_create(
+            [
+                CellRisk(resolution=r, cell=c, short_sum=s, long_sum=lg, incidents=int(n))
+                for (r, c), (s, lg, n) in self.cells.items()
+            ],
+            batch_size=batch,
+        )
+        AreaRisk.objects.bulk_create(
+            [
+                AreaRisk(level=lv, admin1=a1, admin2=a2, short_sum=s, long_sum=lg, incidents=int(n))
+                for (lv, a1, a2), (s, lg, n) in self.areas.items()
+            ],
+            batch_size=batch,
+        )
+
+
+def clear() -> None:
+    """Delete every stored row and aggregate."""
+    IncidentRisk.objects.all().delete()
+    CellRisk.objects.all().delete()
+    AreaRisk.objects.all().delete()
+
+
 def rebuild(batch: int = 2000) -> int:
     """Recompute every row and aggregate from the incidents; returns the rows written."""
     from safepassage.intel.models import Incident
 
     p = params()
     with transaction.atomic():
-        IncidentRisk.objects.all().delete()
-        CellRisk.objects.all().delete()
-        AreaRisk.objects.all().delete()
-        cells: dict[tuple[int, int], list[float]] = {}
-        areas: dict[tuple[str, str, str], list[float]] = {}
+        clear()
+        totals = Totals()
         rows: list[IncidentRisk] = []
         written = 0
         for incident in Incident.objects.order_by("pk").iterator(chunk_size=batch):
             row = contribution_of(incident, p)
             if row is None:
                 continue
-            cell_keys, area_keys = _keys(row)
-            for key in cell_keys:
-                acc = cells.setdefault(key, [0.0, 0.0, 0])
-                acc[0] += row.short_term
-                acc[1] += row.long_term
-                acc[2] += 1
-            for area in area_keys:
-                acc = areas.setdefault(area, [0.0, 0.0, 0])
-                acc[0] += row.short_term
-                acc[1] += row.long_term
-                acc[2] += 1
+            totals.add(row)
             rows.append(row)
             if len(rows) >= batch:
                 IncidentRisk.objects.bulk_create(rows)
@@ -227,18 +264,5 @@ def rebuild(batch: int = 2000) -> int:
                 rows = []
         IncidentRisk.objects.bulk_create(rows)
         written += len(rows)
-        CellRisk.objects.bulk_create(
-            [
-                CellRisk(resolution=r, cell=c, short_sum=s, long_sum=lg, incidents=int(n))
-                for (r, c), (s, lg, n) in cells.items()
-            ],
-            batch_size=batch,
-        )
-        AreaRisk.objects.bulk_create(
-            [
-                AreaRisk(level=lv, admin1=a1, admin2=a2, short_sum=s, long_sum=lg, incidents=int(n))
-                for (lv, a1, a2), (s, lg, n) in areas.items()
-            ],
-            batch_size=batch,
-        )
+        totals.save(batch)
     return written

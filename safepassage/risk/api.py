@@ -66,11 +66,13 @@ class DistrictRiskOut(Schema):
 
 
 class RiskResultOut(Schema):
-    """A score, its band, the largest contributions and the districts concerned."""
+    """A score, its band, the largest contributions and the districts concerned.
+
+    The score counts every incident; `contributions` lists the largest `max_contributions`.
+    """
 
     score: float
     band: str
-    contribution_count: int = Field(..., description="All contributions, returned or not.")
     contributions: list[ContributionOut]
     districts: list[DistrictRiskOut]
 
@@ -85,11 +87,8 @@ class SiteQuery(Schema):
     max_contributions: int = Field(DEFAULT_CONTRIBUTIONS, ge=0, le=MAX_CONTRIBUTIONS)
 
 
-def _out(result: services.RiskResult, limit: int) -> dict[str, Any]:
-    data = result.as_dict()
-    data["contribution_count"] = len(result.contributions)
-    data["contributions"] = data["contributions"][:limit]
-    return data
+def _out(result: services.RiskResult) -> dict[str, Any]:
+    return result.as_dict()
 
 
 @router.post(
@@ -110,11 +109,14 @@ def route(request: HttpRequest) -> Any:
         raise InvalidData({"points": ["This field is required."]})
     try:
         result = services.route_risk(
-            [tuple(p) for p in data["points"]], data.get("buffer_km", 10.0), data.get("at")
+            [tuple(p) for p in data["points"]],
+            data.get("buffer_km", 10.0),
+            data.get("at"),
+            limit=data.get("max_contributions", DEFAULT_CONTRIBUTIONS),
         )
     except GeometryError as exc:
         raise InvalidData({NON_FIELD_ERRORS: [str(exc)]}) from None
-    return _out(result, data.get("max_contributions", DEFAULT_CONTRIBUTIONS))
+    return _out(result)
 
 
 @router.get(
@@ -142,7 +144,7 @@ def site(
     gate.require(request.user, Action.VIEW, "risk")
     obj = gate.get_object(request.user, Action.VIEW, Site, pk=pk)
     try:
-        result = services.site_risk(obj, query.radius_km)
+        result = services.site_risk(obj, query.radius_km, limit=query.max_contributions)
     except GeometryError as exc:
         raise InvalidData({NON_FIELD_ERRORS: [str(exc)]}) from None
-    return _out(result, query.max_contributions)
+    return _out(result)

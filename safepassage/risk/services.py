@@ -8,12 +8,17 @@ the route. District and province scores read the incrementally kept aggregates.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+import math
+import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from safepassage.risk.aggregates import params
@@ -22,7 +27,7 @@ from safepassage.riskmodel import geometry
 from safepassage.riskmodel.geometry import GeometryError
 from safepassage.riskmodel.model import EPOCH, age_factor, denormalise
 from safepassage.riskmodel.model import band_for as _band_for
-from safepassage.riskmodel.scoring import Candidate, score
+from safepassage.riskmodel.scoring import score_arrays
 
 __all__ = [
     "Contribution",
@@ -93,39 +98,79 @@ def band_for(score: float) -> str:
     return _band_for(score, params())
 
 
-def _now_day(at: datetime | None) -> float:
+def _now_day(at: datetime | date | None) -> float:
+    """Days since the model's epoch at ``at`` (now when None; a date means its midnight UTC)."""
+    if isinstance(at, date) and not isinstance(at, datetime):
+        at = datetime(at.year, at.month, at.day, tzinfo=UTC)
     moment = at or timezone.now()
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH_DT).total_seconds() / 86400.0
 
 
-_FIELDS = (
-    "incident_id",
-    "value",
-    "day",
-    "lat",
-    "lon",
-    "label",
-    "date",
-    "detail",
-    "admin1",
-    "admin2",
+_LABEL_FIELDS = ("incident_id", "label", "date", "detail", "admin1", "admin2")
+DEFAULT_LIMIT = 200
+
+
+# One candidate as PostgreSQL's binary send functions write it (big-endian).
+_PACKED = np.dtype(
+    [("id", ">i8"), ("value", ">f8"), ("day", ">i4"), ("lat", ">f8"), ("lon", ">f8")]
 )
 
 
-def _candidates(resolution: int, cells: Iterable[int]) -> list[Candidate]:
+def _candidate_arrays(
+    resolution: int, cells: list[int], now_day: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Ids and (value, day, lat, lon) columns of the incidents indexed in ``cells``.
+
+    On PostgreSQL one statement with an array parameter reads the covering index on the cell
+    column and packs the rows into a single binary string, which numpy reads without a
+    Python object per value; elsewhere the ORM reads them in chunks.
+    """
     column = f"cell_r{resolution}"
-    cell_list = list(cells)
-    out: list[Candidate] = []
-    for start in range(0, len(cell_list), _CELLS_PER_QUERY):
-        chunk = cell_list[start : start + _CELLS_PER_QUERY]
-        rows = IncidentRisk.objects.filter(**{f"{column}__in": chunk}).values_list(*_FIELDS, column)
-        for iid, value, day, lat, lon, label, date, detail, a1, a2, cell in rows:
-            out.append(
-                Candidate(iid, value, day, lat, lon, cell, label, date or None, detail, a1, a2)
+    day_limit = math.floor(now_day)
+    if connection.vendor == "postgresql":
+        table = IncidentRisk._meta.db_table
+        with connection.cursor() as cursor:
+            # Column and table names come from the model, never from input.
+            cursor.execute(
+                "SELECT string_agg(int8send(incident_id) || float8send(value) || int4send(day)"  # noqa: S608
+                f" || float8send(lat) || float8send(lon), ''::bytea) FROM {table}"
+                f" WHERE {column} = ANY(%s) AND day <= %s",
+                [cells, day_limit],
             )
-    return out
+            blob = cursor.fetchone()[0]
+        packed = np.frombuffer(bytes(blob) if blob else b"", dtype=_PACKED)
+        data = np.empty((len(packed), 4))
+        for i, name in enumerate(("value", "day", "lat", "lon")):
+            data[:, i] = packed[name]
+        return packed["id"].astype(np.int64), data
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(cells), _CELLS_PER_QUERY):
+        chunk = cells[start : start + _CELLS_PER_QUERY]
+        rows += IncidentRisk.objects.filter(
+            **{f"{column}__in": chunk}, day__lte=day_limit
+        ).values_list("incident_id", "value", "day", "lat", "lon")
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return ids, np.array([r[1:] for r in rows], dtype=np.float64)
+
+
+def _label_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    """Label, date, detail and district of the listed incidents' rows."""
+    if not ids:
+        return []
+    if connection.vendor == "postgresql":
+        # One array parameter: Django would bind (and resolve) each id of an IN list.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(_LABEL_FIELDS)} FROM {IncidentRisk._meta.db_table} "  # noqa: S608
+                "WHERE incident_id = ANY(%s)",
+                [ids],
+            )
+            return list(cursor.fetchall())
+    return list(IncidentRisk.objects.filter(pk__in=ids).values_list(*_LABEL_FIELDS))
 
 
 def _area_scores(keys: Sequence[tuple[str, str]], now_day: float) -> dict[tuple[str, str], float]:
@@ -152,20 +197,57 @@ def _district_list(keys: Sequence[tuple[str, str]], now_day: float) -> list[Dist
     return out
 
 
-@functools.lru_cache(maxsize=20000)
-def _nearest_district(lat: float, lon: float) -> tuple[str, str] | None:
-    from safepassage.geo.gazetteer import Gazetteer
+# The gazetteer's towns, sites and district points on a 0.1° grid, for fast nearest lookups.
+_GRID_DEG = 0.1
+_district_grid: dict[tuple[int, int], list[tuple[float, float, str, str]]] | None = None
+_grid_lock = threading.Lock()
 
-    place = Gazetteer.default().nearest(lat, lon, max_km=_DISTRICT_MAX_KM)
-    if place is None or not place.admin1 or not place.admin2:
-        return None
-    return place.admin1, place.admin2
+
+def _grid() -> dict[tuple[int, int], list[tuple[float, float, str, str]]]:
+    global _district_grid
+    with _grid_lock:
+        if _district_grid is None:
+            from safepassage.geo.gazetteer import Gazetteer
+
+            grid: dict[tuple[int, int], list[tuple[float, float, str, str]]] = {}
+            for place in Gazetteer.default():
+                if place.admin1 and place.admin2 and place.kind in ("town", "site", "admin2"):
+                    key = (math.floor(place.lat / _GRID_DEG), math.floor(place.lon / _GRID_DEG))
+                    grid.setdefault(key, []).append(
+                        (place.lat, place.lon, place.admin1, place.admin2)
+                    )
+            _district_grid = grid
+        return _district_grid
+
+
+@functools.lru_cache(maxsize=50000)
+def _nearest_district(lat: float, lon: float) -> tuple[str, str] | None:
+    """The district of the nearest gazetteer town, site or district point within 40 km."""
+    grid = _grid()
+    cy, cx = math.floor(lat / _GRID_DEG), math.floor(lon / _GRID_DEG)
+    rings = math.ceil(
+        _DISTRICT_MAX_KM / (111.0 * _GRID_DEG * max(0.2, math.cos(math.radians(lat))))
+    )
+    best: tuple[float, str, str] | None = None
+    for ring in range(rings + 1):
+        # Once a place is found, one ring more covers anything closer in a corner.
+        if best is not None and (ring - 1) * 111.0 * _GRID_DEG * 0.5 > best[0]:
+            break
+        for dy in range(-ring, ring + 1):
+            for dx in range(-ring, ring + 1):
+                if max(abs(dy), abs(dx)) != ring:
+                    continue
+                for plat, plon, admin1, admin2 in grid.get((cy + dy, cx + dx), ()):
+                    d = geometry.haversine_km((lat, lon), (plat, plon))
+                    if d <= _DISTRICT_MAX_KM and (best is None or (d, admin1, admin2) < best):
+                        best = (d, admin1, admin2)
+    return (best[1], best[2]) if best else None
 
 
 def _gazetteer_districts(points: Sequence[geometry.Point]) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     for lat, lon in geometry.sample_route(points, _DISTRICT_SAMPLE_KM):
-        # Rounded to about a kilometre so repeated routes hit the cache.
+        # Rounded to about two kilometres so nearby routes share the cache.
         key = _nearest_district(round(lat, 2), round(lon, 2))
         if key is not None and key not in keys:
             keys.append(key)
@@ -173,53 +255,80 @@ def _gazetteer_districts(points: Sequence[geometry.Point]) -> list[tuple[str, st
 
 
 def _evaluate(
-    points: list[geometry.Point], radius_km: float, at: datetime | None
+    points: list[geometry.Point], radius_km: float, at: datetime | None, limit: int
 ) -> tuple[float, list[Contribution], list[tuple[str, str]], float]:
     p = params()
     now_day = _now_day(at)
     resolution = geometry.query_resolution(radius_km)
     cells = geometry.cover(points, radius_km, resolution)
-    segs = geometry.segments(points)
-    scored = score(_candidates(resolution, cells), segs, cells, radius_km, now_day, p)
-    contributions = [
-        Contribution(
-            s.candidate.incident_id,
-            s.candidate.label,
-            s.candidate.date,
-            round(s.distance_km, 3),
-            s.value,
-            s.why,
-        )
-        for s in scored
-    ]
+    ids, data = _candidate_arrays(resolution, cells, now_day)
+    if ids.size == 0:
+        return 0.0, [], [], now_day
+    scored = score_arrays(
+        ids,
+        data[:, 0],
+        data[:, 1],
+        data[:, 2],
+        data[:, 3],
+        geometry.segments(points),
+        radius_km,
+        now_day,
+        p,
+    )
+    top = scored.order[: max(0, limit)]
+    labels = {row[0]: row for row in _label_rows(ids[top].tolist())}
+    contributions = []
     near = []
-    for s in scored:
-        key = (s.candidate.admin1, s.candidate.admin2)
-        if s.distance_km <= _ON_ROUTE_KM and all(key) and key not in near:
-            near.append(key)
-    return sum(s.value for s in scored), contributions, near, now_day
+    for i in top:
+        iid = int(ids[i])
+        _iid, label, when, detail, admin1, admin2 = labels.get(iid, (iid, "", "", "", "", ""))
+        distance = float(scored.distances[i])
+        why = (
+            f"{detail}; {scored.ages[i] / 365.25:.1f} years old ×{scored.age_factors[i]:.3f}; "
+            f"{distance:.1f} km away ×{scored.weights[i]:.2f}"
+        )
+        contributions.append(
+            Contribution(iid, label, when or None, round(distance, 3), float(scored.values[i]), why)
+        )
+        if distance <= _ON_ROUTE_KM and admin1 and admin2 and (admin1, admin2) not in near:
+            near.append((admin1, admin2))
+    return scored.total, contributions, near, now_day
 
 
 def route_risk(
-    points: list[tuple[float, float]], buffer_km: float = 10.0, at: datetime | None = None
+    points: list[tuple[float, float]],
+    buffer_km: float = 10.0,
+    at: datetime | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
 ) -> RiskResult:
     """Risk along a polyline of (lat, lon) points within ``buffer_km`` on either side.
+
+    The score counts every incident in the buffer; ``contributions`` lists the ``limit``
+    largest (all of them when there are fewer, and then they sum to the score).
 
     Raises RiskInputError (a ValueError) for an empty or oversized route, invalid coordinates
     or a buffer outside (0, 100] km.
     """
     checked, buffer = geometry.check_route(points, buffer_km)
-    total, contributions, near, now_day = _evaluate(checked, buffer, at)
+    total, contributions, near, now_day = _evaluate(checked, buffer, at, limit)
     keys = _gazetteer_districts(checked)
     keys += [k for k in near if k not in keys]
     return RiskResult(total, band_for(total), contributions, _district_list(keys, now_day))
 
 
-def point_risk(lat: float, lon: float, radius_km: float, at: datetime | None = None) -> RiskResult:
+def point_risk(
+    lat: float,
+    lon: float,
+    radius_km: float,
+    at: datetime | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+) -> RiskResult:
     """Risk within ``radius_km`` of a point; its district is the gazetteer's nearest."""
     point = geometry.check_point(lat, lon)
     radius = geometry.check_radius(radius_km)
-    total, contributions, _near, now_day = _evaluate([point], radius, at)
+    total, contributions, _near, now_day = _evaluate([point], radius, at, limit)
     keys = _gazetteer_districts([point])
     return RiskResult(total, band_for(total), contributions, _district_list(keys, now_day))
 
@@ -229,7 +338,13 @@ def site_radius_km() -> float:
     return float(getattr(settings, "SAFEPASSAGE_RISK_SITE_RADIUS_KM", DEFAULT_SITE_RADIUS_KM))
 
 
-def site_risk(site: Any, radius_km: float | None = None, at: datetime | None = None) -> RiskResult:
+def site_risk(
+    site: Any,
+    radius_km: float | None = None,
+    at: datetime | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+) -> RiskResult:
     """Risk within ``radius_km`` (default: the configured site radius) of a registry site.
 
     The caller is responsible for the site being in the user's scope.
@@ -238,7 +353,7 @@ def site_risk(site: Any, radius_km: float | None = None, at: datetime | None = N
 
     point = geometry.check_point(site.lat, site.lon)
     radius = geometry.check_radius(site_radius_km() if radius_km is None else radius_km)
-    total, contributions, _near, now_day = _evaluate([point], radius, at)
+    total, contributions, _near, now_day = _evaluate([point], radius, at, limit)
     province = dict(Province.choices).get(site.province, site.province)
     keys = [(str(province), site.district)] if site.district else _gazetteer_districts([point])
     return RiskResult(total, band_for(total), contributions, _district_list(keys, now_day))
@@ -278,13 +393,13 @@ def district_breakdown(
     rows = IncidentRisk.objects.filter(admin1=admin1, admin2=admin2).values_list(
         "incident_id", "value", "day", "label", "date", "detail"
     )
-    for iid, value, day, label, date, detail in rows:
+    for iid, value, day, label, when, detail in rows:
         if day > now_day:
             continue
         age = now_day - day
         aged = age_factor(age, p)
         why = f"{detail}; {age / 365.25:.1f} years old ×{aged:.3f}"
-        contributions.append(Contribution(iid, label, date or None, 0.0, value * aged, why))
+        contributions.append(Contribution(iid, label, when or None, 0.0, value * aged, why))
     contributions.sort(key=lambda c: (-c.value, c.incident_id))
     total = _area_scores([(admin1, admin2)], now_day).get((admin1, admin2), 0.0)
     district = DistrictRisk(admin1, admin2, total, _band_for(total, p))

@@ -67,9 +67,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def district(request: HttpRequest, admin1: str, admin2: str) -> HttpResponse:
+def district(request: HttpRequest) -> HttpResponse:
+    # Names travel as query parameters: a district may contain any character, even "/".
     gate.require(request.user, Action.VIEW, "risk")
-    if len(admin1) > 100 or len(admin2) > 100:
+    admin1 = request.GET.get("province", "")
+    admin2 = request.GET.get("district", "")
+    if not admin1 or not admin2 or len(admin1) > 100 or len(admin2) > 100:
         raise Http404("No such district.")
     result = services.district_breakdown(admin1, admin2)
     if not result.contributions and result.score == 0:

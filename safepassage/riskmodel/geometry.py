@@ -12,7 +12,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import h3
+import numpy as np
+import numpy.typing as npt
+from h3.api import basic_int as h3i
 
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON_EQUATOR = 111.320
@@ -142,40 +144,77 @@ def _interpolate(a: Point, b: Point, steps: int) -> list[Point]:
     ]
 
 
-def cover(points: Sequence[Point], buffer_km: float, resolution: int) -> dict[int, list[int]]:
+def polyline_distances(
+    lats: npt.NDArray[np.float64],
+    lons: npt.NDArray[np.float64],
+    segs: Sequence[Segment],
+    radius_km: float,
+) -> npt.NDArray[np.float64]:
+    """Distance in km from each point to the route (+inf where it is clearly beyond the radius).
+
+    Each segment measures only the points inside its bounding box grown by the radius, so a
+    long route with many points costs little more than a short one.
+    """
+    distances = np.full(len(lats), np.inf)
+    pad_lat = radius_km / KM_PER_DEG_LAT
+    for seg in segs:
+        pad_lon = radius_km / max(seg.kx, 1e-6)
+        inside = (
+            (lats >= min(seg.a[0], seg.b[0]) - pad_lat)
+            & (lats <= max(seg.a[0], seg.b[0]) + pad_lat)
+            & (lons >= min(seg.a[1], seg.b[1]) - pad_lon)
+            & (lons <= max(seg.a[1], seg.b[1]) + pad_lon)
+        )
+        box = np.flatnonzero(inside)
+        if box.size == 0:
+            continue
+        px = lons[box] * seg.kx - seg.ax
+        py = lats[box] * KM_PER_DEG_LAT - seg.ay
+        if seg.length2 > 0:
+            t = np.clip((px * seg.dx + py * seg.dy) / seg.length2, 0.0, 1.0)
+        else:
+            t = np.zeros(box.size)
+        d = np.hypot(px - t * seg.dx, py - t * seg.dy)
+        distances[box] = np.minimum(distances[box], d)
+    return distances
+
+
+def cover(points: Sequence[Point], buffer_km: float, resolution: int) -> list[int]:
     """H3 cells (as integers) covering every point within ``buffer_km`` of the route.
 
-    Returns each cell with the indices of the segments whose buffer reaches it, so a
-    candidate found in a cell is measured against those few segments only. The route is
-    sampled every half cell edge … a few km, and each sample contributes a disk of rings
-    wide enough to contain the buffer plus half the sampling step plus a cell's radius.
+    The route is sampled every half buffer (at least a cell edge); each sample contributes a
+    disk of rings wide enough for the buffer, half the sampling step and a cell's radius.
+    Cells whose centre lies farther from the route than the buffer plus a cell's radius
+    are then dropped, so the candidate query reads little outside the buffer.
     """
-    edge = h3.average_hexagon_edge_length(resolution, unit="km")
-    # Adjacent centres are √3·edge apart; k rings contain a circle of about 1.5·edge·k.
+    edge = h3i.average_hexagon_edge_length(resolution, unit="km")
+    # Hexagons vary in size over the globe; 1.3 average edges bounds any cell's radius.
+    cell_radius = 1.3 * edge
     step = max(edge, buffer_km / 2)
-    reach = buffer_km + step / 2 + edge
-    k = max(1, math.ceil(reach / (1.5 * edge)))
-    cells: dict[int, list[int]] = {}
-    for index, seg in enumerate(segments(points)):
+    # Adjacent centres are √3·edge apart; k rings contain a circle of about 1.5·edge·k.
+    k = max(1, math.ceil((buffer_km + step / 2 + cell_radius) / (1.5 * edge)))
+    # Rounding k up leaves slack: spend it on a longer step, so fewer disks are drawn.
+    step = max(step, 2 * (1.5 * edge * k - buffer_km - cell_radius))
+    cells: set[int] = set()
+    for seg in segments(points):
         length = haversine_km(seg.a, seg.b)
-        samples = _interpolate(seg.a, seg.b, max(1, math.ceil(length / step)))
-        seen: set[int] = set()
-        for lat, lon in samples:
-            centre = h3.latlng_to_cell(lat, lon, resolution)
-            seen.update(h3.str_to_int(c) for c in h3.grid_disk(centre, k))
-        for cell in seen:
-            cells.setdefault(cell, []).append(index)
-    return cells
+        for lat, lon in _interpolate(seg.a, seg.b, max(1, math.ceil(length / step))):
+            cells.update(h3i.grid_disk(h3i.latlng_to_cell(lat, lon, resolution), k))
+    found = list(cells)
+    centres = np.array([h3i.cell_to_latlng(c) for c in found], dtype=np.float64)
+    reach = buffer_km + cell_radius
+    near = polyline_distances(centres[:, 0], centres[:, 1], segments(points), reach) <= reach
+    return [c for c, keep in zip(found, near.tolist(), strict=True) if keep]
 
 
 def cells_of(lat: float, lon: float) -> dict[int, int]:
     """The H3 cell (as an integer) of a point at each stored resolution."""
-    return {res: h3.str_to_int(h3.latlng_to_cell(lat, lon, res)) for res in RESOLUTIONS}
+    return {res: h3i.latlng_to_cell(lat, lon, res) for res in RESOLUTIONS}
 
 
 def cell_center(cell: int) -> Point:
     """The centre of an H3 cell given as an integer."""
-    lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
+    lat, lon = h3i.cell_to_latlng(cell)
     return float(lat), float(lon)
 
 

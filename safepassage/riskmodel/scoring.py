@@ -1,75 +1,65 @@
 """Scoring candidates near a route or point: distance, age and the breakdown.
 
-Pure Python; the Django app fetches candidate rows through its H3 index and hands them here.
+Pure Python (with numpy); the Django app fetches candidate rows through its H3 index and
+hands them here as columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .geometry import Segment
-from .model import DEFAULT_PARAMS, RiskParams, age_factor, distance_weight
+import numpy as np
+import numpy.typing as npt
+
+from .geometry import Segment, polyline_distances
+from .model import DEFAULT_PARAMS, RiskParams
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One indexed incident: its base value, day number, position and the cell it sits in."""
+class ArrayScore:
+    """Scores of many candidates at once: the total and each contributor, largest first."""
 
-    incident_id: int
-    value: float
-    day: int
-    lat: float
-    lon: float
-    cell: int
-    label: str = ""
-    date: str | None = None
-    detail: str = ""
-    admin1: str = ""
-    admin2: str = ""
+    total: float
+    order: npt.NDArray[np.intp]
+    values: npt.NDArray[np.float64]
+    distances: npt.NDArray[np.float64]
+    ages: npt.NDArray[np.float64]
+    age_factors: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class Scored:
-    """A candidate's contribution to one score, with its distance and the reason."""
-
-    candidate: Candidate
-    distance_km: float
-    value: float
-    why: str
-
-
-def score(
-    candidates: Iterable[Candidate],
+def score_arrays(
+    ids: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    days: npt.NDArray[np.float64],
+    lats: npt.NDArray[np.float64],
+    lons: npt.NDArray[np.float64],
     segs: Sequence[Segment],
-    segments_of_cell: dict[int, list[int]],
     radius_km: float,
     now_day: float,
     params: RiskParams = DEFAULT_PARAMS,
-) -> list[Scored]:
-    """Contributions of the candidates within ``radius_km`` of the route, largest first.
+) -> ArrayScore:
+    """Each candidate's contribution: base value × age factor × distance weight.
 
-    Candidates dated after ``now_day`` are left out, so a score "as at" a past day only
-    counts what had happened by then.
+    Vectorised, because a route through a busy district has thousands of candidates.
+    Candidates dated after ``now_day`` and those beyond the radius contribute nothing.
     """
-    out: list[Scored] = []
-    for cand in candidates:
-        if cand.day > now_day or cand.value <= 0:
-            continue
-        near = segments_of_cell.get(cand.cell, ())
-        if not near:
-            continue
-        distance = min(segs[i].distance_km(cand.lat, cand.lon) for i in near)
-        weight = distance_weight(distance, radius_km, params)
-        if weight <= 0:
-            continue
-        age_days = now_day - cand.day
-        aged = age_factor(age_days, params)
-        value = cand.value * aged * weight
-        why = (
-            f"{cand.detail}; {age_days / 365.25:.1f} years old ×{aged:.3f}; "
-            f"{distance:.1f} km away ×{weight:.2f}"
-        )
-        out.append(Scored(cand, distance, value, why))
-    out.sort(key=lambda s: (-s.value, s.candidate.incident_id))
-    return out
+    distances = polyline_distances(lats, lons, segs, radius_km)
+    weights = np.where(
+        distances <= radius_km,
+        1.0 - (1.0 - params.edge_weight) * np.clip(distances, 0.0, None) / radius_km,
+        0.0,
+    )
+    ages = np.clip(now_day - days, 0.0, None)
+    aged = (1.0 - params.long_weight) * np.exp2(-ages / params.half_life_days) + (
+        params.long_weight * np.exp2(-ages / params.long_half_life_days)
+    )
+    counted = (days <= now_day) & (values > 0) & (weights > 0)
+    contribution = np.where(counted, values * aged * weights, 0.0)
+    keep = np.flatnonzero(contribution > 0)
+    # Largest first; equal values in incident order, so the breakdown is stable.
+    order = keep[np.lexsort((ids[keep], -contribution[keep]))]
+    return ArrayScore(
+        float(contribution[keep].sum()), order, contribution, distances, ages, aged, weights
+    )

@@ -24,6 +24,7 @@ from safepassage.linking import (
     ClaimView,
     LinkEvent,
     Match,
+    Resolution,
     block_for,
     cell_of,
     event_from_extraction,
@@ -82,8 +83,12 @@ class LinkDecision:
     match: Match | None
 
 
+_INCIDENT_KIND_VALUES = frozenset(str(kind) for kind in INCIDENT_KINDS)
+
+
 def model_for(kind: str) -> type[Incident] | type[Engagement]:
-    return Incident if kind in INCIDENT_KINDS else Engagement
+    """Incidents hold attacks and security operations; engagements hold the other kinds."""
+    return Incident if kind in _INCIDENT_KIND_VALUES else Engagement
 
 
 def link_event_of(obj: EventObject) -> LinkEvent:
@@ -163,9 +168,9 @@ def best_match(
     """The best-scoring stored event that this event links to, if any."""
     best: tuple[EventObject | None, Match | None] = (None, None)
     for candidate in candidates(block_for(event), published, exclude):
-        match = score(event, link_event_of(candidate))
-        if match.links and (best[1] is None or match.score > best[1].score):
-            best = (candidate, match)
+        found = score(event, link_event_of(candidate))
+        if found.links and (best[1] is None or found.score > best[1].score):
+            best = (candidate, found)
     target, match = best
     # A merged incident points at the one it was folded into; link there.
     while isinstance(target, Incident) and target.merged_into_id:
@@ -220,7 +225,7 @@ def claim_values(
     loc = event.get("location")
     if isinstance(loc, Mapping) and loc.get("name"):
         out.append(("location", dict(loc), _span(text, evidence, [str(loc.get("name"))])))
-    if event.get("kind") in INCIDENT_KINDS:
+    if event.get("kind") in _INCIDENT_KIND_VALUES:
         if event.get("attack_type"):
             out.append(("attack_type", event["attack_type"], _span(text, evidence, [])))
         for name, key in (("deaths", "fatalities"), ("injured", "injured")):
@@ -270,22 +275,23 @@ def claim_values(
 
 
 def new_event(
-    actor: Any, event: LinkEvent, tlp: str, values: Sequence[tuple[str, Any, Any]] = ()
+    actor: Any,
+    event: LinkEvent,
+    tlp: str,
+    values: Sequence[tuple[str, Any, Any]] = (),
+    confidence: float = 0.0,
 ) -> EventObject:
     """A fresh incident or engagement for an event no stored one matches.
 
-    It is created with the fields its first report gives (``values``: field, value, span), so
-    its audit record shows what was found rather than an empty row.
+    It is created already resolved from its first report (``values``: field, value, span), so
+    its audit record shows what was found, and the recomputation that follows the report's
+    linking finds nothing to change and saves nothing.
     """
     model = model_for(event.kind)
     obj = model(kind=event.kind, tlp=tlp, review_state=ReviewState.NEEDS_REVIEW)
     views = [ClaimView(field=name, value=value) for name, value, _ in values]
     resolution = resolve_incident(views) if model is Incident else resolve_engagement(views)
-    for name, value in resolution.values.items():
-        setattr(obj, name, value)
-    if isinstance(obj, Engagement) and obj.title:
-        obj.title = f"{obj.get_kind_display()}: {obj.title}"[:300]
-    obj.h3_r5 = cell_of(obj.lat, obj.lon, obj.geo_precision)
+    _apply(obj, resolution, set(), [(None, confidence)])
     return gate.save(actor, obj)
 
 
@@ -302,19 +308,20 @@ def link_mention(
     target, match = best_match(key, published, exclude)
     created = target is None
     values = claim_values(event, report.text)
+    raw_confidence = event.get("confidence")
+    confidence = float(raw_confidence) if isinstance(raw_confidence, int | float) else 0.0
     if target is None:
-        target = new_event(actor, key, report.tlp, values)
+        target = new_event(actor, key, report.tlp, values, confidence)
     # Mentions and claims are provenance written in bulk: the gate checks the actor may add
     # them; the per-object scope check would only repeat what the report's save proves.
     gate.require(actor, Action.ADD, Mention)
     gate.require(actor, Action.ADD, Claim)
-    confidence = event.get("confidence")
     mention = Mention.objects.create(
         report=report,
         index=index,
         kind=key.kind,
         background=bool(event.get("background")),
-        confidence=float(confidence) if isinstance(confidence, int | float) else 0.0,
+        confidence=confidence,
         event=dict(event),
         incident=target if isinstance(target, Incident) else None,
         engagement=target if isinstance(target, Engagement) else None,
@@ -368,19 +375,13 @@ def _frozen(corrected: Iterable[str]) -> set[str]:
     return frozen
 
 
-def recompute(obj: EventObject, *, actor: Any = None) -> None:
-    """Re-resolve every field from the claims, except the ones an analyst corrected.
-
-    Also refreshes the conflicts, the report count, the confidence and, unless an analyst
-    has confirmed or rejected it, the review state. With ``actor`` the save goes through the
-    gate (jobs); without, the caller has already checked its rights (analyst actions).
-    """
-    claims = list(
-        obj.claims.select_related("report__source", "mention").order_by("pk")  # type: ignore[union-attr]
-    )
-    views = [_claim_view(c) for c in claims]
-    resolution = resolve_incident(views) if isinstance(obj, Incident) else resolve_engagement(views)
-    frozen = _frozen(obj.corrected_fields or [])
+def _apply(
+    obj: EventObject,
+    resolution: Resolution,
+    frozen: set[str],
+    mentions: Sequence[tuple[int | None, float]],
+) -> None:
+    """Set the resolved fields, conflicts, counts, confidence and review state on ``obj``."""
     for name, value in resolution.values.items():
         if name not in frozen:
             setattr(obj, name, value)
@@ -393,7 +394,6 @@ def recompute(obj: EventObject, *, actor: Any = None) -> None:
     # A conflict an analyst settled by correcting the field is no longer open.
     obj.conflicts = [c for c in resolution.conflicts if c["field"] not in frozen]
     obj.has_conflict = bool(obj.conflicts)
-    mentions = list(obj.mentions.values_list("report_id", "confidence"))  # type: ignore[union-attr]
     obj.report_count = len({report_id for report_id, _ in mentions})
     obj.confidence = combined_confidence(c for _, c in mentions)
     if obj.review_state not in (ReviewState.CONFIRMED, ReviewState.REJECTED):
@@ -404,6 +404,32 @@ def recompute(obj: EventObject, *, actor: Any = None) -> None:
             or not obj.place_name
         )
         obj.review_state = ReviewState.NEEDS_REVIEW if unsure else ReviewState.AUTO
+
+
+def _state(obj: EventObject) -> dict[str, Any]:
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in ("updated", "created")
+    }
+
+
+def recompute(obj: EventObject, *, actor: Any = None) -> None:
+    """Re-resolve every field from the claims, except the ones an analyst corrected.
+
+    Also refreshes the conflicts, the report count, the confidence and, unless an analyst
+    has confirmed or rejected it, the review state. With ``actor`` the save goes through the
+    gate (jobs); without, the caller has already checked its rights (analyst actions). An
+    object whose fields all stay the same is not saved again.
+    """
+    claims = list(obj.claims.select_related("report__source", "mention").order_by("pk"))
+    views = [_claim_view(c) for c in claims]
+    resolution = resolve_incident(views) if isinstance(obj, Incident) else resolve_engagement(views)
+    before = _state(obj)
+    mentions = list(obj.mentions.values_list("report_id", "confidence"))
+    _apply(obj, resolution, _frozen(obj.corrected_fields or []), mentions)
+    if obj.pk is not None and _state(obj) == before:
+        return
     if actor is None:
         obj.save()
     else:
