@@ -97,7 +97,7 @@ def _own(request: HttpRequest, action: str = Action.VIEW) -> Any:
 )
 def list_alerts(request: HttpRequest, filters: Query[AlertQuery]) -> Any:  # type: ignore[type-arg]
     """Your alerts, unread first, then newest first. Held alerts only with ``state=held``."""
-    queryset = _own(request)
+    queryset = _own(request).filter(recipient_id=request.user.pk)
     if filters.state:
         queryset = queryset.filter(state=filters.state)
     else:

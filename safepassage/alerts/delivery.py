@@ -17,6 +17,7 @@ Every candidate (from an incident evaluation or from ``notify``) passes the same
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_JOB = "safepassage.alerts.jobs.deliver"
 _SENT_STATES = (AlertState.DELIVERED, AlertState.GROUPED)
+_KEY_CHARS = 300  # Alert.dedupe_key's max_length
 
 
 @dataclass
@@ -108,6 +110,14 @@ def _store(rows: list[Alert]) -> list[Alert]:
         return stored
 
 
+def _fit_key(key: str) -> str:
+    """The key as stored: long keys keep their start and a digest of the whole, so two long
+    keys that differ only at the end stay different."""
+    if len(key) <= _KEY_CHARS:
+        return key
+    return key[: _KEY_CHARS - 65] + ":" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 def emit(candidates: list[Candidate], *, now: dt.datetime | None = None) -> list[Alert]:
     """Store the candidates as alerts (delivered, grouped or held) and queue their deliveries.
 
@@ -119,6 +129,7 @@ def emit(candidates: list[Candidate], *, now: dt.datetime | None = None) -> list
     # Within one call a key can repeat (two rules matching the same subject): keep the first.
     unique: dict[str, Candidate] = {}
     for c in candidates:
+        c.dedupe_key = _fit_key(c.dedupe_key)
         unique.setdefault(c.dedupe_key, c)
     existing = set(
         Alert.objects.filter(dedupe_key__in=list(unique)).values_list("dedupe_key", flat=True)
@@ -165,14 +176,14 @@ def emit(candidates: list[Candidate], *, now: dt.datetime | None = None) -> list
                 why=c.why[:4000],
                 distance_km=c.distance_km,
                 link=c.link[:300],
-                dedupe_key=c.dedupe_key[:300],
+                dedupe_key=c.dedupe_key,
                 state=AlertState.HELD if reason else AlertState.DELIVERED,
                 held_reason=reason,
                 channels=list(c.channels),
                 created=now,
             )
         )
-    by_key = {c.dedupe_key[:300]: c for c in fresh}
+    by_key = {c.dedupe_key: c for c in fresh}
     outgoing: dict[int, list[Alert]] = defaultdict(list)
     for row in rows:
         if row.state != AlertState.HELD:

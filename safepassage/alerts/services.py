@@ -192,8 +192,10 @@ def _candidates(incident: Any, now: dt.datetime) -> tuple[list[Candidate], int, 
                     severity=int(severity),
                     title=title,
                     why=why,
+                    # The severity is part of the key: an update that makes the incident
+                    # worse (more dead) is news; re-processing the same state is not.
                     dedupe_key=f"rule:{rule.pk}:{match.subject_type}:{match.subject_id}"
-                    f":incident:{incident.pk}:user:{recipient_id}",
+                    f":incident:{incident.pk}:severity:{int(severity)}:user:{recipient_id}",
                     channels=[c for c in rule.channels if c in Channel.values],
                     rule_id=rule.pk,
                     incident_id=incident.pk,

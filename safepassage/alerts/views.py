@@ -52,15 +52,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in _FILTERS:
         show = "all"
-    queryset = _alerts(request).exclude(state=AlertState.HELD)
+    # The inbox is personal, administrators included: their wider reach is for the held page
+    # and for opening any alert.
+    mine = _alerts(request).filter(recipient_id=request.user.pk)
+    queryset = mine.exclude(state=AlertState.HELD)
     if _FILTERS[show] is not None:
         queryset = queryset.filter(read_at__isnull=_FILTERS[show])
     queryset = queryset.alias(unread_first=UNREAD_FIRST).order_by(
         "-unread_first", "-created", "-pk"
     )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    unread = _alerts(request).exclude(state=AlertState.HELD).filter(read_at=None).count()
-    held = _alerts(request).filter(state=AlertState.HELD).count()
+    unread = mine.exclude(state=AlertState.HELD).filter(read_at=None).count()
+    held = mine.filter(state=AlertState.HELD).count()
     return render(
         request,
         "alerts/inbox.html",
@@ -108,7 +111,12 @@ def alert_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
     """Mark every unread alert in the inbox read."""
-    own = _alerts(request, Action.CHANGE).exclude(state=AlertState.HELD).filter(read_at=None)
+    own = (
+        _alerts(request, Action.CHANGE)
+        .filter(recipient_id=request.user.pk)
+        .exclude(state=AlertState.HELD)
+        .filter(read_at=None)
+    )
     changed = mark_read(list(own.only("pk")))
     messages.success(request, f"{changed} alerts marked read.")
     return redirect("alerts:inbox")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -55,6 +56,14 @@ def process_report(actor: Any, report_id: int) -> str:
         if report.status != ReportStatus.PENDING:
             return f"report {report_id} already {report.status}"
         report.extraction = result
+        if report.published is None:
+            # The extractor found the date in the text (a " date" line or a dateline).
+            found = (result.get("document") or {}).get("published")
+            if isinstance(found, str):
+                try:
+                    report.published = datetime.date.fromisoformat(found)
+                except ValueError:
+                    report.published = None
         report.language = str((result.get("document") or {}).get("language") or "")[:8]
         report.processed_at = timezone.now()
         if error:

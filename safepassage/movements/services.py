@@ -256,20 +256,26 @@ def propose_escorts(plan: Plan, required: int, limit: int = PROPOSAL_LIMIT) -> l
         busy = busy.exclude(movement_id=plan.movement_pk)
     busy_units = busy.filter(unit__isnull=False).values("unit_id")
     busy_vehicles = busy.filter(vehicle__isnull=False).values("vehicle_id")
-    units = list(
+    # Rank on plain tuples and load only the chosen units: instantiating every unit of a
+    # large roster as a model costs more than the query itself.
+    candidates = (
         ProtectionUnit.objects.filter(
             status=UnitStatus.AVAILABLE, available_strength__gte=max(required, 1)
         )
         .exclude(pk__in=busy_units)
-        .only("pk", "name", "base_name", "base_lat", "base_lon", "available_strength")
+        .order_by()
+        .values_list("pk", "base_lat", "base_lon")
     )
     start = plan.points[0]
-    units.sort(key=lambda u: distance_km((u.base_lat, u.base_lon), start))
-    chosen = units[:limit]
+    ranked = sorted((distance_km((lat, lon), start), pk) for pk, lat, lon in candidates)[:limit]
+    loaded = ProtectionUnit.objects.in_bulk([pk for _km, pk in ranked])
+    chosen = [loaded[pk] for _km, pk in ranked if pk in loaded]
     vehicles: dict[int, list[Vehicle]] = {u.pk: [] for u in chosen}
-    for vehicle in Vehicle.objects.filter(
-        unit__in=[u.pk for u in chosen], status=VehicleStatus.AVAILABLE
-    ).exclude(pk__in=busy_vehicles):
+    for vehicle in (
+        Vehicle.objects.filter(unit__in=[u.pk for u in chosen], status=VehicleStatus.AVAILABLE)
+        .exclude(pk__in=busy_vehicles)
+        .order_by()
+    ):
         vehicles[vehicle.unit_id].append(vehicle)
     return [
         Proposal(

@@ -14,12 +14,14 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from safepassage.risk.models import AreaRisk, CellRisk, IncidentRisk
+from safepassage.risk import packing
+from safepassage.risk.models import AreaRisk, CellPack, CellRisk, IncidentRisk
 from safepassage.riskmodel import geometry
 from safepassage.riskmodel.model import (
     IncidentFacts,
@@ -158,6 +160,45 @@ def _add(row: IncidentRisk, sign: int) -> None:
         _bump(AreaRisk, {"level": level, "admin1": admin1, "admin2": admin2}, short, long, sign)
 
 
+def _edit_pack(cell: int, drop: int | None, add: IncidentRisk | None) -> None:
+    """Remove incident ``drop`` from a cell's pack and/or append ``add``'s record."""
+    pack = CellPack.objects.select_for_update().filter(cell=cell).first()
+    records = packing.unpack(pack.data if pack else None)
+    if drop is not None:
+        records = records[records["id"] != drop]
+    if add is not None:
+        records = np.concatenate([records, packing.record(add)])
+    if pack is None:
+        if len(records):
+            try:
+                with transaction.atomic():
+                    CellPack.objects.create(
+                        cell=cell, data=records.tobytes(), incidents=len(records)
+                    )
+            except IntegrityError:
+                # Another transaction created the pack first: edit theirs.
+                _edit_pack(cell, drop, add)
+        return
+    if len(records):
+        pack.data, pack.incidents = records.tobytes(), len(records)
+        pack.save(update_fields=["data", "incidents"])
+    else:
+        pack.delete()
+
+
+def _repack(old: IncidentRisk | None, new: IncidentRisk | None) -> None:
+    """Move an incident's record between resolution-6 packs as its row changed."""
+    old_cell = old.cell_r6 if old is not None else None
+    new_cell = new.cell_r6 if new is not None else None
+    if old_cell is not None and old_cell == new_cell:
+        _edit_pack(old_cell, old.incident_id if old else None, new)
+        return
+    if old_cell is not None and old is not None:
+        _edit_pack(old_cell, old.incident_id, None)
+    if new_cell is not None:
+        _edit_pack(new_cell, None, new)
+
+
 _COMPARED = (
     "value",
     "day",
@@ -182,6 +223,8 @@ def apply(incident: Any) -> None:
         if old is not None and new is not None:
             if all(getattr(old, f) == getattr(new, f) for f in _COMPARED):
                 return
+        # Packs first: deleting a row clears its primary key, the incident's id.
+        _repack(old, new)
         if old is not None:
             _add(old, -1)
             if new is None:
@@ -196,6 +239,7 @@ def remove(incident_id: int) -> None:
     with transaction.atomic():
         old = IncidentRisk.objects.select_for_update().filter(pk=incident_id).first()
         if old is not None:
+            _repack(old, None)
             _add(old, -1)
             old.delete()
 
@@ -206,6 +250,7 @@ class Totals:
     def __init__(self) -> None:
         self.cells: dict[tuple[int, int], list[float]] = {}
         self.areas: dict[tuple[str, str, str], list[float]] = {}
+        self.packs: dict[int, list[tuple[int, float, float, float, float]]] = {}
 
     def add(self, row: Any) -> None:
         """Count one incident's row into the cell and area totals."""
@@ -216,6 +261,10 @@ class Totals:
             acc[0] += row.short_term
             acc[1] += row.long_term
             acc[2] += 1
+        if row.cell_r6 is not None:
+            self.packs.setdefault(row.cell_r6, []).append(
+                (row.incident_id, row.value, row.day, row.lat, row.lon)
+            )
 
     def save(self, batch: int = 2000) -> None:
         """Write the totals as aggregate rows (the tables are expected to be empty)."""
@@ -233,6 +282,17 @@ class Totals:
             ],
             batch_size=batch,
         )
+        CellPack.objects.bulk_create(
+            [
+                CellPack(
+                    cell=cell,
+                    data=np.array(records, dtype=packing.RECORD).tobytes(),
+                    incidents=len(records),
+                )
+                for cell, records in self.packs.items()
+            ],
+            batch_size=batch,
+        )
 
 
 def clear() -> None:
@@ -240,6 +300,7 @@ def clear() -> None:
     IncidentRisk.objects.all().delete()
     CellRisk.objects.all().delete()
     AreaRisk.objects.all().delete()
+    CellPack.objects.all().delete()
 
 
 def rebuild(batch: int = 2000) -> int:

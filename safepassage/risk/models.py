@@ -96,3 +96,24 @@ class AreaRisk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.admin2}, {self.admin1}" if self.admin2 else self.admin1
+
+
+class CellPack(models.Model):
+    """The contributing incidents of one resolution-6 H3 cell, packed for route queries.
+
+    ``data`` holds one 40-byte little-endian record per incident (id int64, then value, day,
+    lat and lon as float64; see ``safepassage.risk.packing``). A route reads a few hundred
+    of these rows instead of tens of thousands of incident rows, and numpy reads the bytes
+    without a Python object per value. ``aggregates.apply`` keeps it in step with
+    :class:`IncidentRisk`.
+    """
+
+    cell = models.BigIntegerField(primary_key=True)
+    data = models.BinaryField(default=b"")
+    incidents = models.IntegerField(default=0)
+
+    class Gate:
+        resource = "risk"
+
+    def __str__(self) -> str:
+        return f"r6 {self.cell:x}: {self.incidents} incidents"

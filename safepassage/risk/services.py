@@ -21,8 +21,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from safepassage.risk import packing
 from safepassage.risk.aggregates import params
-from safepassage.risk.models import AreaRisk, IncidentRisk
+from safepassage.risk.models import AreaRisk, CellPack, IncidentRisk
 from safepassage.riskmodel import geometry
 from safepassage.riskmodel.geometry import GeometryError
 from safepassage.riskmodel.model import EPOCH, age_factor, denormalise
@@ -112,10 +113,23 @@ _LABEL_FIELDS = ("incident_id", "label", "date", "detail", "admin1", "admin2")
 DEFAULT_LIMIT = 200
 
 
-# One candidate as PostgreSQL's binary send functions write it (big-endian).
-_PACKED = np.dtype(
-    [("id", ">i8"), ("value", ">f8"), ("day", ">i4"), ("lat", ">f8"), ("lon", ">f8")]
-)
+def _packs(cells: list[int]) -> list[bytes]:
+    """The packed records of the resolution-6 cells listed."""
+    if connection.vendor == "postgresql":
+        # One array parameter: Django would bind (and resolve) each value of an IN list.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT data FROM {CellPack._meta.db_table} WHERE cell = ANY(%s)",  # noqa: S608
+                [cells],
+            )
+            return [bytes(row[0]) for row in cursor.fetchall()]
+    blobs: list[bytes] = []
+    for start in range(0, len(cells), _CELLS_PER_QUERY):
+        chunk = cells[start : start + _CELLS_PER_QUERY]
+        blobs += [
+            bytes(b) for b in CellPack.objects.filter(cell__in=chunk).values_list("data", flat=True)
+        ]
+    return blobs
 
 
 def _candidate_arrays(
@@ -123,33 +137,21 @@ def _candidate_arrays(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Ids and (value, day, lat, lon) columns of the incidents indexed in ``cells``.
 
-    On PostgreSQL one statement with an array parameter reads the covering index on the cell
-    column and packs the rows into a single binary string, which numpy reads without a
-    Python object per value; elsewhere the ORM reads them in chunks.
+    Resolution 6 reads the cells' packs (one row per cell, see ``CellPack``); resolution 5,
+    used for wide buffers only, reads the incidents' rows through their cell index.
     """
-    column = f"cell_r{resolution}"
-    day_limit = math.floor(now_day)
-    if connection.vendor == "postgresql":
-        table = IncidentRisk._meta.db_table
-        with connection.cursor() as cursor:
-            # Column and table names come from the model, never from input.
-            cursor.execute(
-                "SELECT string_agg(int8send(incident_id) || float8send(value) || int4send(day)"  # noqa: S608
-                f" || float8send(lat) || float8send(lon), ''::bytea) FROM {table}"
-                f" WHERE {column} = ANY(%s) AND day <= %s",
-                [cells, day_limit],
-            )
-            blob = cursor.fetchone()[0]
-        packed = np.frombuffer(bytes(blob) if blob else b"", dtype=_PACKED)
-        data = np.empty((len(packed), 4))
+    if resolution == 6:
+        records = packing.join(_packs(cells))
+        records = records[records["day"] <= now_day]
+        data = np.empty((len(records), 4))
         for i, name in enumerate(("value", "day", "lat", "lon")):
-            data[:, i] = packed[name]
-        return packed["id"].astype(np.int64), data
+            data[:, i] = records[name]
+        return records["id"].astype(np.int64), data
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(cells), _CELLS_PER_QUERY):
         chunk = cells[start : start + _CELLS_PER_QUERY]
         rows += IncidentRisk.objects.filter(
-            **{f"{column}__in": chunk}, day__lte=day_limit
+            **{f"cell_r{resolution}__in": chunk}, day__lte=math.floor(now_day)
         ).values_list("incident_id", "value", "day", "lat", "lon")
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
@@ -274,6 +276,7 @@ def _evaluate(
         radius_km,
         now_day,
         p,
+        limit=max(0, limit),
     )
     top = scored.order[: max(0, limit)]
     labels = {row[0]: row for row in _label_rows(ids[top].tolist())}

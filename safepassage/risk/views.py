@@ -34,6 +34,11 @@ def _bands_context(user: Any) -> dict[str, Any]:
     }
 
 
+def _plausible_name(name: str) -> bool:
+    """A stored province or district name could be this (PostgreSQL refuses NUL outright)."""
+    return 0 < len(name) <= 100 and name.isprintable()
+
+
 def _radius(request: HttpRequest) -> tuple[float, str]:
     """The radius asked for in ?radius_km=, or the default; with an error sentence if bad."""
     raw = request.GET.get("radius_km", "").strip()
@@ -72,7 +77,7 @@ def district(request: HttpRequest) -> HttpResponse:
     gate.require(request.user, Action.VIEW, "risk")
     admin1 = request.GET.get("province", "")
     admin2 = request.GET.get("district", "")
-    if not admin1 or not admin2 or len(admin1) > 100 or len(admin2) > 100:
+    if not _plausible_name(admin1) or not _plausible_name(admin2):
         raise Http404("No such district.")
     result = services.district_breakdown(admin1, admin2)
     if not result.contributions and result.score == 0:

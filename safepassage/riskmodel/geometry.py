@@ -157,15 +157,22 @@ def polyline_distances(
     """
     distances = np.full(len(lats), np.inf)
     pad_lat = radius_km / KM_PER_DEG_LAT
+    # Sorted by latitude, each segment finds its band of candidates by binary search and
+    # tests longitudes only there: a route's segments each touch a small slice.
+    by_lat = np.argsort(lats, kind="stable")
+    sorted_lats = lats[by_lat]
     for seg in segs:
         pad_lon = radius_km / max(seg.kx, 1e-6)
-        inside = (
-            (lats >= min(seg.a[0], seg.b[0]) - pad_lat)
-            & (lats <= max(seg.a[0], seg.b[0]) + pad_lat)
-            & (lons >= min(seg.a[1], seg.b[1]) - pad_lon)
-            & (lons <= max(seg.a[1], seg.b[1]) + pad_lon)
+        lo = np.searchsorted(sorted_lats, min(seg.a[0], seg.b[0]) - pad_lat, side="left")
+        hi = np.searchsorted(sorted_lats, max(seg.a[0], seg.b[0]) + pad_lat, side="right")
+        band = by_lat[lo:hi]
+        if band.size == 0:
+            continue
+        band_lons = lons[band]
+        inside = (band_lons >= min(seg.a[1], seg.b[1]) - pad_lon) & (
+            band_lons <= max(seg.a[1], seg.b[1]) + pad_lon
         )
-        box = np.flatnonzero(inside)
+        box = band[inside]
         if box.size == 0:
             continue
         px = lons[box] * seg.kx - seg.ax

@@ -18,9 +18,11 @@ from .model import DEFAULT_PARAMS, RiskParams
 
 @dataclass(frozen=True)
 class ArrayScore:
-    """Scores of many candidates at once: the total and each contributor, largest first."""
+    """Scores of many candidates at once: the total, the number of contributors and the
+    indices of the largest (all of them unless a limit was given), largest first."""
 
     total: float
+    count: int
     order: npt.NDArray[np.intp]
     values: npt.NDArray[np.float64]
     distances: npt.NDArray[np.float64]
@@ -39,6 +41,7 @@ def score_arrays(
     radius_km: float,
     now_day: float,
     params: RiskParams = DEFAULT_PARAMS,
+    limit: int | None = None,
 ) -> ArrayScore:
     """Each candidate's contribution: base value × age factor × distance weight.
 
@@ -58,8 +61,25 @@ def score_arrays(
     counted = (days <= now_day) & (values > 0) & (weights > 0)
     contribution = np.where(counted, values * aged * weights, 0.0)
     keep = np.flatnonzero(contribution > 0)
+    if limit is not None and keep.size > limit:
+        # Only the largest `limit` are listed: select them in linear time, then sort those.
+        # Ties at the cut are broken by id so the listed set does not depend on fetch order.
+        cut = -np.partition(-contribution[keep], limit - 1)[limit - 1] if limit > 0 else np.inf
+        above = keep[contribution[keep] > cut]
+        at_cut = keep[contribution[keep] == cut]
+        at_cut = at_cut[np.argsort(ids[at_cut], kind="stable")][: max(0, limit - above.size)]
+        top = np.concatenate([above, at_cut])
+    else:
+        top = keep
     # Largest first; equal values in incident order, so the breakdown is stable.
-    order = keep[np.lexsort((ids[keep], -contribution[keep]))]
+    order = top[np.lexsort((ids[top], -contribution[top]))]
     return ArrayScore(
-        float(contribution[keep].sum()), order, contribution, distances, ages, aged, weights
+        float(contribution[keep].sum()),
+        int(keep.size),
+        order,
+        contribution,
+        distances,
+        ages,
+        aged,
+        weights,
     )

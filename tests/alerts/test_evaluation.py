@@ -255,3 +255,18 @@ def test_a_movement_with_malformed_waypoints_does_not_stop_the_other_alerts(
     )
     incident = make_incident()
     assert _recipients(incident=incident, subject_type="site") == {"coordinator", "commander"}
+
+
+def test_an_update_that_makes_the_incident_worse_alerts_again_but_only_once(
+    world: Any, make_incident: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    incident = make_incident(attack_type="unknown", deaths=0, injured=2)
+    first = Alert.objects.get(incident=incident, recipient=world.user("coordinator"))
+    assert first.severity == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        incident.deaths = 7
+        incident.save()
+    alerts = Alert.objects.filter(incident=incident, recipient=world.user("coordinator"))
+    assert sorted(alerts.values_list("severity", "state")) == [(2, "delivered"), (4, "delivered")]
+    assert "with 7 dead and 2 injured" in alerts.get(severity=4).why
+    assert evaluate_incident(incident.pk) == []

@@ -90,3 +90,20 @@ def test_notify_refuses_an_unknown_severity_and_an_empty_key(world: Any) -> None
         notify([world.user("viewer")], "x", "y", kind="k", severity="low", dedupe_key="  ")
     with pytest.raises(TypeError):
         notify(["viewer"], "x", "y", kind="k", severity="low", dedupe_key="b")
+
+
+def test_notify_keeps_very_long_keys_apart_and_idempotent(world: Any) -> None:
+    base = "escalation:" + "x" * 400
+    for _ in range(2):
+        for tail in ("a", "b"):
+            notify(
+                [world.user("viewer")],
+                "Notice",
+                "Because.",
+                kind="notice",
+                severity="low",
+                dedupe_key=base + tail,
+            )
+    keys = list(Alert.objects.filter(kind="notice").values_list("dedupe_key", flat=True))
+    assert len(keys) == 2 and len(set(keys)) == 2
+    assert all(len(k) <= 300 for k in keys)

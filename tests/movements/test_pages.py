@@ -131,3 +131,19 @@ def test_coordinators_cannot_open_the_approval_page(login: Any, world: Any, plan
     movement = plan()
     response = login("coordinator").get(reverse("movements:movement-approve", args=[movement.pk]))
     assert response.status_code == 403
+
+
+def test_the_form_opens_empty_and_for_editing_a_draft_only(
+    login: Any, world: Any, plan: Any
+) -> None:
+    client = login("coordinator")
+    page = client.get(reverse("movements:movement-create")).content.decode()
+    assert 'name="check"' in page and "movements.js" in page
+    movement = plan()
+    edit = client.get(reverse("movements:movement-edit", args=[movement.pk])).content.decode()
+    assert "Besham" in edit and str(movement.reference) in edit
+    client.post(
+        reverse("movements:movement-transition", args=[movement.pk]), {"to_state": "submitted"}
+    )
+    again = client.get(reverse("movements:movement-edit", args=[movement.pk]))
+    assert again.status_code == 302

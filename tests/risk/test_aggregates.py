@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from safepassage.intel.models import Incident
-from safepassage.risk import aggregates
-from safepassage.risk.models import AreaRisk, CellRisk, IncidentRisk
+from safepassage.risk import aggregates, packing
+from safepassage.risk.models import AreaRisk, CellPack, CellRisk, IncidentRisk
 from safepassage.risk.services import district_breakdown, district_scores, province_scores
 
 from .conftest import TODAY
@@ -19,6 +19,13 @@ from .conftest import TODAY
 pytestmark = pytest.mark.django_db
 
 Snapshot = dict[tuple[Any, ...], tuple[float, float, int]]
+
+
+def packs() -> dict[int, list[tuple[int, float, float, float, float]]]:
+    return {
+        p.cell: sorted(tuple(r) for r in packing.unpack(p.data).tolist())
+        for p in CellPack.objects.all()
+    }
 
 
 def snapshot() -> tuple[Snapshot, Snapshot, dict[int, float]]:
@@ -79,8 +86,11 @@ def test_incremental_aggregates_equal_a_from_scratch_computation(
     d.review_state = "confirmed"  # un-rejected
     d.save()
     incremental = snapshot()
+    incremental_packs = packs()
     assert aggregates.rebuild() == 4
     scratch = snapshot()
+    assert incremental_packs == packs()
+    assert sum(len(v) for v in incremental_packs.values()) == 3  # d has no coordinates
     assert_same(incremental[0], scratch[0])
     assert_same(incremental[1], scratch[1])
     assert incremental[2] == pytest.approx(scratch[2])
@@ -115,6 +125,7 @@ def test_deleting_the_last_incident_empties_the_aggregates(
     inc = incident()
     inc.delete()
     assert not IncidentRisk.objects.exists()
+    assert not CellPack.objects.exists()
     assert all(c.short_sum == 0 and c.long_sum == 0 for c in CellRisk.objects.all())
     assert district_scores() == []
 

@@ -73,3 +73,21 @@ def test_a_single_point_route_scores_a_disk() -> None:
     )
     assert result.order.tolist() == [0]
     assert result.values[0] == pytest.approx(4.0)
+
+
+def test_a_limit_lists_the_largest_in_the_same_order_as_without_it() -> None:
+    rng = np.random.default_rng(4)
+    n = 500
+    lats = rng.uniform(33.8, 34.2, n)
+    lons = np.full(n, 73.12)
+    values = np.round(rng.uniform(0.5, 5.0, n), 1)  # rounded, so ties at the cut happen
+    days = np.full(n, 2000.0)
+    ids = rng.permutation(n).astype(np.int64)
+    full = score_arrays(ids, values, days, lats, lons, segments(ROUTE), 10.0, 2000.0)
+    for limit in (0, 1, 17, 200, 499, 500, 800):
+        top = score_arrays(
+            ids, values, days, lats, lons, segments(ROUTE), 10.0, 2000.0, limit=limit
+        )
+        assert top.order.tolist() == full.order[:limit].tolist()
+        assert top.total == pytest.approx(full.total)
+        assert top.count == full.count == n

@@ -23,6 +23,20 @@ class Command(BaseCommand):
         self.stdout.write("Database ready.")
         logins = load_demo_data()
         password = logins.pop("password", "")
+        from safepassage.core.demo_intel import load_demo_reports, seeds_dir
+        from safepassage.movements.demo import create_demo_movement
+
+        if seeds_dir() is None:
+            self.stdout.write(
+                "No seed articles found (../shared/seeds): the incident list starts empty."
+            )
+        else:
+            self.stdout.write("Reading the seed articles into the incident picture …")
+            count = load_demo_reports()
+            self.stdout.write(f"{count} new report(s) processed.")
+        movement = create_demo_movement()
+        if movement is not None:
+            self.stdout.write(f"Demo movement {movement.reference} planned: {movement}.")
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(
