@@ -269,6 +269,13 @@ ALERTS_RETRY_BASE_SECONDS = env_int("SAFEPASSAGE_ALERTS_RETRY_BASE_SECONDS", 60,
 # Never from the environment: only the test suite exempts its loopback webhook receiver.
 ALERTS_WEBHOOK_ALLOW_NETWORKS: tuple[str, ...] = ()
 
+# Risk model constants (docs/RISK.md). Changing them needs `safepassage risk_rebuild`.
+SAFEPASSAGE_RISK = {
+    "half_life_days": float(env_int("SAFEPASSAGE_RISK_HALF_LIFE_DAYS", 180, minimum=1)),
+    "long_half_life_days": float(env_int("SAFEPASSAGE_RISK_LONG_HALF_LIFE_DAYS", 1095, minimum=1)),
+}
+SAFEPASSAGE_RISK_SITE_RADIUS_KM = env_int("SAFEPASSAGE_RISK_SITE_RADIUS_KM", 25, minimum=1)
+
 # Tracking of movements under way.
 TRACKING_GRACE_MINUTES = env_int("SAFEPASSAGE_TRACKING_GRACE_MINUTES", 15, minimum=0)
 TRACKING_MATCH_RADIUS_KM = env_int("SAFEPASSAGE_TRACKING_MATCH_RADIUS_KM", 5, minimum=1)
