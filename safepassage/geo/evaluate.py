@@ -67,9 +67,9 @@ def _pct(n: int, d: int) -> float:
 
 def default_data_path() -> Path:
     """Where the UCDP dev file is expected (see the module docstring)."""
-    env = os.environ.get("SAFEPASSAGE_SHARED_DATA")
+    env = os.environ.get("SAFEPASSAGE_SHARED_DIR")
     if env:
-        return Path(env) / "ucdp_pakistan_dev.csv"
+        return Path(env) / "data" / "ucdp_pakistan_dev.csv"
     return Path(__file__).resolve().parents[3] / "shared" / "data" / "ucdp_pakistan_dev.csv"
 
 

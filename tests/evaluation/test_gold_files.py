@@ -24,10 +24,9 @@ def seeds_dir() -> Path:
 
 
 def test_every_seed_named_in_the_gold_exists_and_loads() -> None:
-    if not seeds_dir().is_dir():
-        pytest.skip(
-            f"the shared seed articles are not on this machine ({seeds_dir()}); set SAFEPASSAGE_SHARED_DIR"
-        )
+    assert seeds_dir().is_dir(), (
+        f"the shared seed articles are missing ({seeds_dir()}); set SAFEPASSAGE_SHARED_DIR"
+    )
     gold = load_seeds(EVAL_DIR / "gold" / "seeds.json", seeds_dir())
     assert sorted(document.id for document in gold.documents) == sorted(
         path.name for path in seeds_dir().glob("*.txt")

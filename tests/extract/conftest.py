@@ -20,11 +20,10 @@ from safepassage.extract import Document, extract_document
 
 def _shared_dir() -> Path:
     """The shared folder: $SAFEPASSAGE_SHARED_DIR, else ``../shared`` beside the repository."""
-    configured = os.environ.get("SAFEPASSAGE_SHARED_DIR") or os.environ.get("SAFEPASSAGE_SHARED")
+    configured = os.environ.get("SAFEPASSAGE_SHARED_DIR")
     if configured:
         return Path(configured)
-    beside = Path(__file__).resolve().parents[3] / "shared"
-    return beside if beside.is_dir() else Path("/work/shared")
+    return Path(__file__).resolve().parents[3] / "shared"
 
 
 SHARED = _shared_dir()

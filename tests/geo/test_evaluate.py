@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
-
 from safepassage.geo import Gazetteer
 from safepassage.geo.evaluate import default_data_path, evaluate, geocode_row
 
@@ -47,8 +45,8 @@ def test_it_scores_province_and_distance_on_hand_made_rows(gaz: Gazetteer) -> No
     assert report.unresolved == 1
 
 
-@pytest.mark.skipif(not default_data_path().is_file(), reason="shared UCDP dev data not present")
 def test_it_meets_the_province_target_on_the_ucdp_dev_data(gaz: Gazetteer) -> None:
+    assert default_data_path().is_file(), f"{default_data_path()} is missing (shared folder)"
     with open(default_data_path(), encoding="utf-8", newline="") as fh:
         summary = evaluate(csv.DictReader(fh), gaz).as_dict()
     assert isinstance(summary["rows"], int) and summary["rows"] > 1000

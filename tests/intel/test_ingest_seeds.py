@@ -1,27 +1,24 @@
 """The five seed articles give exactly three attack incidents and the engagements; twice, no change.
 
-The seed files are read at test time from SAFEPASSAGE_SEEDS (default /work/shared/seeds).
+The seed files are read at test time from the shared folder (tests/shared.py).
 """
 
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from safepassage.audit.models import AuditRecord
 from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report
+from tests.shared import shared_path
 
-SEEDS = Path(os.environ.get("SAFEPASSAGE_SEEDS", "/work/shared/seeds"))
-pytestmark = pytest.mark.skipif(
-    not SEEDS.is_dir(), reason=f"seed articles not found at {SEEDS} (set SAFEPASSAGE_SEEDS)"
-)
+SEEDS = shared_path("seeds")
 
 
 def _ingest_seeds(intel_ingest: Any) -> list[Any]:
+    assert SEEDS.is_dir(), f"the shared seed articles are missing ({SEEDS})"
     return [
         intel_ingest(path.read_text(encoding="utf-8"), title=path.stem)
         for path in sorted(SEEDS.glob("*.txt"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,10 @@ from safepassage.access.principals import SystemActor
 from safepassage.intel import polling
 from safepassage.intel.models import Report, Source
 from safepassage.intel.sources import folder
+from tests.shared import shared_path
 
 SYSTEM = SystemActor("job:test-folder")
-SEEDS = Path(os.environ.get("SAFEPASSAGE_SEEDS_DIR", "/work/shared/seeds"))
+SEEDS = shared_path("seeds")
 ARTICLE = (
     "<html><head><title>Airport blast</title></head><body><article><p>"
     + "A suicide bomber struck a convoy outside Karachi airport late on Sunday, "
@@ -73,8 +73,7 @@ def test_it_reads_text_html_and_jsonl_files(source: Source, inbox: Path) -> None
 def test_the_seed_articles_are_stored_once_however_often_the_folder_is_polled(
     source: Source, inbox: Path
 ) -> None:
-    if not SEEDS.is_dir():
-        pytest.skip("seed articles not available")
+    assert SEEDS.is_dir(), f"the shared seed articles are missing ({SEEDS})"
     for seed in sorted(SEEDS.glob("*.txt")):
         shutil.copy(seed, inbox / seed.name)
     first = poll(source)
