@@ -456,7 +456,8 @@ def attempt(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | N
     """Send one delivery once and record the outcome; schedule a retry when it makes sense."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            # Lock only the delivery row: PostgreSQL cannot lock the nullable side of a join.
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("alert__recipient", "digest", "webhook")
             .filter(pk=delivery_id)
             .first()

@@ -45,7 +45,12 @@ pytestmark = [pytest.mark.slow]
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEPASSAGE_", "DJANGO_"))}
+    # Its own embedded instance, also during the PostgreSQL pass of the suite.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SAFEPASSAGE_", "DJANGO_")) and k != "DATABASE_URL"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="safepassage.settings",
         SAFEPASSAGE_DATA_DIR=str(data_dir),

@@ -98,7 +98,7 @@ def test_it_stops_reading_a_100_mb_body_at_the_size_limit(server: Loopback) -> N
     with pytest.raises(http.TooLarge) as caught:
         fetch(server.url("/huge"))
     assert not caught.value.retryable
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10
 
 
 def test_it_refuses_a_declared_length_over_the_limit_without_reading(server: Loopback) -> None:
@@ -131,7 +131,8 @@ def test_it_times_out_on_a_server_that_sends_nothing(server: Loopback) -> None:
     with pytest.raises(http.FetchTimeout) as caught:
         fetch(server.url("/slow"))
     assert caught.value.retryable
-    assert time.monotonic() - started < 2
+    # The server answers only after 5 s: finishing well before proves the read timeout.
+    assert time.monotonic() - started < 4
 
 
 def test_it_gives_up_on_a_trickling_body_at_the_total_deadline(server: Loopback) -> None:
@@ -139,7 +140,8 @@ def test_it_gives_up_on_a_trickling_body_at_the_total_deadline(server: Loopback)
     started = time.monotonic()
     with pytest.raises(http.FetchTimeout, match="in all"):
         fetch(server.url("/trickle"), policy=policy)
-    assert time.monotonic() - started < 2
+    # The body would trickle for 10 s: finishing well before proves the total deadline.
+    assert time.monotonic() - started < 6
 
 
 def test_it_marks_server_errors_retryable_and_client_errors_not(server: Loopback) -> None:
