@@ -143,7 +143,9 @@ def _candidates(incident: Any, now: dt.datetime) -> tuple[list[Candidate], int, 
         for rule in rules[kind]:
             if not matching.rule_applies(rule, incident.kind, incident.attack_type):
                 continue
-            if incident.date and incident.date < now.date() - dt.timedelta(days=rule.max_age_days):
+            if incident.date and incident.date < timezone.localdate(now) - dt.timedelta(
+                days=rule.max_age_days
+            ):
                 stale.append(rule.name)
                 continue
             chosen.append(rule)

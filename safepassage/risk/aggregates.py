@@ -88,7 +88,7 @@ def contribution_fields(incident: Any, p: RiskParams | None = None) -> dict[str,
     base = base_value(facts, p)
     if not (base.value > 0 and math.isfinite(base.value)):
         return None
-    when = min(incident.date, timezone.now().date())
+    when = min(incident.date, timezone.localdate())
     day = day_number(when)
     short, long = normalised(base.value, day, p)
     position = _position(incident)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from safepassage.intel.models import Incident
 from safepassage.risk import aggregates, packing
@@ -133,7 +135,18 @@ def test_deleting_the_last_incident_empties_the_aggregates(
 def test_a_future_dated_incident_counts_as_today(incident: Callable[..., Incident]) -> None:
     inc = incident(date=TODAY + datetime.timedelta(days=400))
     row = IncidentRisk.objects.get(pk=inc.pk)
-    assert row.day == (TODAY - datetime.date(2020, 1, 1)).days
+    # "Today" is the deployment's local day (TIME_ZONE), read after the save so a run
+    # that crosses local midnight cannot make it disagree.
+    assert row.day == (timezone.localdate() - datetime.date(2020, 1, 1)).days
+
+
+def test_today_is_the_deployments_local_day_not_utc(incident: Callable[..., Incident]) -> None:
+    # 19:30 UTC on 22 November is already 00:30 on 23 November in Asia/Karachi.
+    evening = datetime.datetime(2026, 11, 22, 19, 30, tzinfo=datetime.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=evening):
+        inc = incident(date=datetime.date(2026, 12, 31))
+    row = IncidentRisk.objects.get(pk=inc.pk)
+    assert row.day == (datetime.date(2026, 11, 23) - datetime.date(2020, 1, 1)).days
 
 
 def test_districts_and_provinces_are_ranked_by_score(incident: Callable[..., Incident]) -> None:
