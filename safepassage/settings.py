@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "safepassage.movements",
     "safepassage.tracking",
     "safepassage.alerts",
+    "safepassage.sharing",
+    "safepassage.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("movements/", include("safepassage.movements.urls")),
     path("tracking/", include("safepassage.tracking.urls")),
     path("risk/", include("safepassage.risk.urls")),
+    path("sharing/", include("safepassage.sharing.urls")),
+    path("dashboard/", include("safepassage.dashboard.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

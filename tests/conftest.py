@@ -16,6 +16,7 @@ from django.test import Client
 
 from safepassage.accounts.models import User
 from safepassage.registry import models as m
+from safepassage.sharing.models import SharingAgreement
 
 ROLES = [
     "admin",
@@ -154,6 +155,11 @@ def build_world() -> World:
         account.units.set(units)
         return account
 
+    # The partner ministry reads the shared picture up to TLP:AMBER under a standing agreement;
+    # sharing tests that need no agreement, or a narrower one, change or delete it.
+    SharingAgreement.objects.create(
+        partner=ministry_cn, name="Joint security cooperation", max_tlp="amber"
+    )
     users = {
         "admin": user("admin", "administrator", is_staff=True),
         "coordinator": user("coordinator", "security_coordinator", organisation=hydro),

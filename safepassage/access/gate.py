@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from safepassage.access.marking import marking_q
 from safepassage.access.policy import Action, Reach, reach_for
 
 M = TypeVar("M", bound=models.Model)
@@ -109,6 +110,10 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = Action.VIEW) -> Que
     if granted is None:
         return queryset.none()
     filtered = queryset.filter(scope_q(user, action, model))
+    # TLP markings apply to every action: what a user may not read, they may not change either.
+    marking = marking_q(user, model)
+    if marking:
+        filtered = filtered.filter(marking)
     # A reach through a relation path may cross a to-many relation and repeat rows.
     path = getattr(model.Gate, _PATH_OF.get(granted, ""), None)  # type: ignore[attr-defined]
     if isinstance(path, str) and "__" in path:

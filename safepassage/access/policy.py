@@ -68,6 +68,8 @@ RESOURCES = (
     "movement",
     "checkin",
     "alert",
+    # Sharing: agreements with partner organisations and the record of what crossed.
+    "sharing",
 )
 
 V, A, C, D = Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE
@@ -150,6 +152,7 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
         "incident": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
         "engagement": {V: Reach.ALL, A: Reach.ALL, C: Reach.ALL},
         "jobs": _view(Reach.ALL),
+        "sharing": _view(Reach.ALL),
         "risk": _view(Reach.ALL),
         "alert": {V: Reach.SELF, C: Reach.SELF},
         "guideline": _view(Reach.ALL),
@@ -164,6 +167,7 @@ POLICY: dict[Role, dict[str, dict[Action, Reach]]] = {
     # An embassy or ministry follows its own nationals and the sites they live and work at.
     Role.PARTNER_LIAISON: _INTEL_READER
     | {
+        "sharing": _view(Reach.ORG),
         "movement": _view(Reach.NATIONALS),
         "organisation": _view(Reach.ORG),
         "person": _view(Reach.NATIONALS),

@@ -192,6 +192,7 @@ class Alert(models.Model):
     class Gate:
         resource = "alert"
         owner = "recipient"
+        marking = ("incident",)
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -248,6 +249,7 @@ class Delivery(models.Model):
     class Gate:
         resource = "alert"
         owner = "alert__recipient"
+        marking = ("alert__incident",)
 
     class Meta:
         ordering = ["-created", "-pk"]

@@ -109,10 +109,17 @@ class Report(models.Model):
         related_name="field_reports",
     )
     tlp = models.CharField(max_length=16, choices=TLP.choices, default=TLP.AMBER)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="red_reports",
+        help_text="The only people a TLP:RED report reaches.",
+    )
 
     class Gate:
         resource = "report"
         org = "organisation"
+        marking = ("",)
 
     class Meta:
         ordering = ["-received_at"]
@@ -148,6 +155,21 @@ class EventFields(models.Model):
     # H3 cells for blocking the linker's search (resolution 5: cells of about 250 km²).
     h3_r5 = models.CharField(max_length=16, blank=True, db_index=True)
     tlp = models.CharField(max_length=16, choices=TLP.choices, default=TLP.AMBER)
+    # The organisation that holds the object: TLP:AMBER+STRICT keeps it inside this one.
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Owner of the record; AMBER+STRICT keeps it inside this organisation.",
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="The only people a TLP:RED record reaches.",
+    )
     review_state = models.CharField(
         max_length=16, choices=ReviewState.choices, default=ReviewState.AUTO, db_index=True
     )
@@ -186,6 +208,7 @@ class Incident(EventFields):
 
     class Gate:
         resource = "incident"
+        marking = ("",)
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -214,6 +237,7 @@ class Engagement(EventFields):
 
     class Gate:
         resource = "engagement"
+        marking = ("",)
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -249,6 +273,7 @@ class Mention(models.Model):
 
     class Gate:
         resource = "report"
+        marking = ("report",)
 
     class Meta:
         ordering = ["report", "index"]
@@ -290,6 +315,7 @@ class Claim(models.Model):
 
     class Gate:
         resource = "incident"
+        marking = ("incident", "engagement", "report")
 
     class Meta:
         ordering = ["field", "created", "pk"]
@@ -325,6 +351,7 @@ class ReviewDecision(models.Model):
 
     class Gate:
         resource = "incident"
+        marking = ("incident", "engagement")
 
     class Meta:
         ordering = ["-created"]

@@ -20,6 +20,7 @@ from django.test import Client
 
 from safepassage.accounts.models import ApiToken, User
 from safepassage.registry import models as m
+from safepassage.sharing.models import SharingAgreement
 
 ROLES = ("admin", "coordinator", "commander", "officer", "analyst", "liaison", "viewer")
 PRINCIPALS = ("anonymous", *ROLES)
@@ -173,6 +174,8 @@ def build_world() -> World:
         person_a,
         person_b,
     )
+    # The embassy reads the shared picture up to TLP:AMBER under a standing agreement.
+    SharingAgreement.objects.create(partner=embassy, name="Embassy liaison", max_tlp="amber")
     world.users = {
         "admin": make_user("admin", "administrator", is_staff=True),
         "coordinator": make_user("coordinator", "security_coordinator", organisation=org_a),

@@ -35,6 +35,7 @@ from safepassage.linking import (
 )
 from safepassage.linking.event import participant_key
 from safepassage.linking.resolve import combined_confidence
+from safepassage.sharing import tlp
 
 # Below this combined confidence an incident waits for an analyst.
 REVIEW_BELOW = 0.5
@@ -280,6 +281,7 @@ def new_event(
     tlp: str,
     values: Sequence[tuple[str, Any, Any]] = (),
     confidence: float = 0.0,
+    organisation_id: int | None = None,
 ) -> EventObject:
     """A fresh incident or engagement for an event no stored one matches.
 
@@ -288,11 +290,39 @@ def new_event(
     linking finds nothing to change and saves nothing.
     """
     model = model_for(event.kind)
-    obj = model(kind=event.kind, tlp=tlp, review_state=ReviewState.NEEDS_REVIEW)
+    obj = model(
+        kind=event.kind,
+        tlp=tlp,
+        organisation_id=organisation_id,
+        review_state=ReviewState.NEEDS_REVIEW,
+    )
     views = [ClaimView(field=name, value=value) for name, value, _ in values]
     resolution = resolve_incident(views) if model is Incident else resolve_engagement(views)
     _apply(obj, resolution, set(), [(None, confidence)])
     return gate.save(actor, obj)
+
+
+def _owner_of(report: Report) -> int | None:
+    """The organisation that holds what ``report`` brings: its own, else its source's."""
+    return report.organisation_id or report.source.organisation_id
+
+
+def carry_marking(actor: Any, target: EventObject, report: Report) -> None:
+    """Give ``target`` at least ``report``'s TLP marking, since it now holds the report's claims.
+
+    A derived object takes the most restrictive marking of what it contains: an AMBER+STRICT
+    report moves the incident inside the report's organisation, and a RED report's
+    recipients become the incident's. An analyst may lower the marking afterwards.
+    """
+    marking = tlp.most_restrictive([target.tlp, report.tlp])
+    if marking == target.tlp and marking != tlp.RED:
+        return
+    target.tlp = marking
+    if marking == tlp.AMBER_STRICT and report.tlp == tlp.AMBER_STRICT:
+        target.organisation_id = _owner_of(report)
+    gate.save(actor, target, update_fields=["tlp", "organisation", "updated"])
+    if marking == tlp.RED and report.tlp == tlp.RED:
+        target.recipients.add(*report.recipients.all())
 
 
 def link_mention(
@@ -311,7 +341,11 @@ def link_mention(
     raw_confidence = event.get("confidence")
     confidence = float(raw_confidence) if isinstance(raw_confidence, int | float) else 0.0
     if target is None:
-        target = new_event(actor, key, report.tlp, values, confidence)
+        target = new_event(actor, key, report.tlp, values, confidence, _owner_of(report))
+        if report.tlp == tlp.RED:
+            target.recipients.add(*report.recipients.all())
+    else:
+        carry_marking(actor, target, report)
     # Mentions and claims are provenance written in bulk: the gate checks the actor may add
     # them; the per-object scope check would only repeat what the report's save proves.
     gate.require(actor, Action.ADD, Mention)

@@ -1,0 +1,108 @@
+"""Sharing with partners: who a partner reads as, what their agreements allow, what crossed.
+
+Everything that leaves for a partner (a TAXII pull, a sync, an export made for them) is read
+*as the partner*: through the gate with a partner principal, so TLP markings and the
+agreement's filters apply exactly as they do to a partner liaison signed in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from safepassage.access.policy import Role
+from safepassage.registry.models import Organisation
+from safepassage.sharing import tlp
+from safepassage.sharing.models import ShareRecord, SharingAgreement
+
+
+@dataclass(frozen=True)
+class PartnerReader:
+    """A principal that reads as a partner organisation (for exports made on its behalf).
+
+    It holds the partner liaison role and no account: RED objects (named people only) never
+    reach it, and it cannot write.
+    """
+
+    organisation: Organisation
+    role: str = Role.PARTNER_LIAISON.value
+    pk: None = None
+    provinces: list[str] = field(default_factory=list)
+    is_authenticated: bool = True
+    is_active: bool = True
+    api_token: None = None
+
+    @property
+    def organisation_id(self) -> int:
+        return int(self.organisation.pk)
+
+    def get_username(self) -> str:
+        return f"partner:{self.organisation.pk}"
+
+    @property
+    def units(self) -> _NoUnits:
+        return _NoUnits()
+
+
+class _NoUnits:
+    def values_list(self, *args: object, **kwargs: object) -> list[int]:
+        return []
+
+
+def agreements_in_force(partner: Organisation | int | None) -> list[SharingAgreement]:
+    """The partner's agreements that apply today."""
+    if partner is None:
+        return []
+    pk = partner if isinstance(partner, int) else partner.pk
+    return [a for a in SharingAgreement.objects.filter(partner_id=pk, active=True) if a.in_force()]
+
+
+def personal_data_allowed(partner: Organisation | int | None) -> bool:
+    """True when an agreement in force lets personal data cross to ``partner`` (never by default)."""
+    return any(a.personal_data for a in agreements_in_force(partner))
+
+
+def highest_marking(partner: Organisation | int | None) -> str | None:
+    """The most restrictive marking any agreement in force lets reach ``partner``."""
+    agreements = agreements_in_force(partner)
+    if not agreements:
+        return None
+    return tlp.most_restrictive(a.max_tlp for a in agreements)
+
+
+def record(
+    partner: Organisation | int,
+    channel: str,
+    objects: Iterable[models.Model],
+    *,
+    actor: Any = None,
+    stix_ids: dict[int, str] | None = None,
+) -> int:
+    """Record that ``objects`` crossed to (or came from) ``partner`` by ``channel``.
+
+    Returns how many records were written. The agreement is the first in force, if any.
+    """
+    pk = partner if isinstance(partner, int) else partner.pk
+    agreements = agreements_in_force(pk)
+    agreement = agreements[0] if agreements else None
+    actor_id = getattr(actor, "pk", None)
+    rows = [
+        ShareRecord(
+            partner_id=pk,
+            agreement=agreement,
+            channel=channel,
+            object_type=obj._meta.model_name or "",
+            object_id=obj.pk,
+            stix_id=(stix_ids or {}).get(obj.pk, ""),
+            tlp=getattr(obj, "tlp", tlp.CLEAR),
+            actor_id=actor_id if isinstance(actor_id, int) else None,
+        )
+        for obj in objects
+    ]
+    # One by one, not bulk_create: each row is an audited write (model signals).
+    for row in rows:
+        row.save()
+    return len(rows)
