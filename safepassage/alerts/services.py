@@ -19,6 +19,7 @@ from django.db.models import Case, Value, When
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
+from safepassage.access import marking
 from safepassage.alerts import matching
 from safepassage.alerts.decide import (
     Severity,
@@ -131,6 +132,17 @@ def evaluate_incident(incident_id: int, *, now: dt.datetime | None = None) -> li
     return stored
 
 
+def _readers(incident: Any, user_ids: set[int]) -> set[int]:
+    """Those of ``user_ids`` whom the incident's TLP marking reaches (an alert is a read)."""
+    from safepassage.accounts.models import User
+
+    return {
+        user.pk
+        for user in User.objects.filter(pk__in=user_ids, is_active=True)
+        if marking.may_read(user, incident)
+    }
+
+
 def _candidates(incident: Any, now: dt.datetime) -> tuple[list[Candidate], int, str]:
     severity = incident_severity(
         incident.kind, incident.attack_type, incident.deaths, incident.injured
@@ -164,6 +176,7 @@ def _candidates(incident: Any, now: dt.datetime) -> tuple[list[Candidate], int, 
     except NoReverseMatch:
         incident_link = ""
     candidates = []
+    readers = _readers(incident, {rid for m in matches for rid in m.recipients})
     for match in matches:
         rule = match.rule
         threshold = Severity(rule.min_severity)
@@ -175,6 +188,8 @@ def _candidates(incident: Any, now: dt.datetime) -> tuple[list[Candidate], int, 
             )
         title = f"{label[:1].upper()}{label[1:]} {km(match.distance_km)} from {match.subject_label}"
         for recipient_id, responsibility in match.recipients.items():
+            if recipient_id not in readers:
+                continue  # the incident's TLP marking does not reach this person
             why = why_text(
                 subject_label=match.subject_label,
                 responsibility=responsibility,

@@ -13,12 +13,11 @@ annotations and needs real objects.
 """
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field, model_validator
 
@@ -56,7 +55,7 @@ from safepassage.intel.views_incidents import (
 
 router = Router(tags=["intel"])
 
-ReviewAction = Literal["confirm", "edit", "merge", "split", "reject", "relocate"]
+ReviewAction = Literal["confirm", "edit", "merge", "split", "reject", "relocate", "mark"]
 AttackTypeValue = Literal[tuple(AttackType.values)]  # type: ignore[valid-type]
 PrecisionValue = Literal[tuple(DatePrecision.values)]  # type: ignore[valid-type]
 
@@ -201,7 +200,7 @@ class MergeIn(StrictInput):
 
 
 class SplitIn(StrictInput):
-    reports: list[int] = Field(
+    reports: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         ..., min_length=1, max_length=1000, description="Reports that move to a new incident."
     )
     reason: str = Reason
@@ -223,6 +222,14 @@ class RelocateIn(StrictInput):
         return self
 
 
+class MarkIn(StrictInput):
+    """A TLP marking; for RED, the usernames it reaches (the analyst is always one)."""
+
+    tlp: Literal["clear", "green", "amber", "amber+strict", "red"]
+    recipients: list[str] = Field(default_factory=list, max_length=200)
+    reason: str = Reason
+
+
 REVIEW_BODIES: dict[str, type[Schema]] = {
     "confirm": ConfirmIn,
     "edit": EditIn,
@@ -230,6 +237,7 @@ REVIEW_BODIES: dict[str, type[Schema]] = {
     "split": SplitIn,
     "reject": RejectIn,
     "relocate": RelocateIn,
+    "mark": MarkIn,
 }
 
 IncidentQuery = filter_query_schema(IncidentFilter, "IncidentQuery")
@@ -364,9 +372,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentQuery]) -> Any: 
 def export_incidents_csv(request: HttpRequest, filters: Query[IncidentQuery]) -> Any:  # type: ignore[valid-type]
     queryset = _filtered_incidents(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
+    exports.prepare_download(response, request.user, queryset, "csv")
     response.write("\ufeff")
     exports.write_csv(queryset, response, request.build_absolute_uri("/").rstrip("/"))
     return response
@@ -386,8 +392,7 @@ def export_incidents_geojson(request: HttpRequest, filters: Query[IncidentQuery]
     queryset = _filtered_incidents(request)
     data = exports.feature_collection(queryset, request.build_absolute_uri("/").rstrip("/"))
     response = JsonResponse(data, content_type="application/geo+json")
-    response["Cache-Control"] = "no-store"
-    return response
+    return exports.prepare_download(response, request.user, queryset, "geojson")
 
 
 def _incident_detail(incident: Incident, user: Any) -> dict[str, Any]:
@@ -436,6 +441,15 @@ def _review_data(action: str, sent: dict[str, Any], incident: Incident) -> dict[
         else:
             place = {"lat": sent["lat"], "lon": sent["lon"], "name": sent.get("name") or ""}
         data["place"] = place
+    elif action == "mark":
+        from safepassage.accounts.models import User
+
+        names = set(sent.get("recipients") or [])
+        people = list(User.objects.filter(username__in=names, is_active=True))
+        missing = sorted(names - {u.username for u in people})
+        if missing:
+            raise InvalidData({"recipients": [f"No active user named {', '.join(missing[:10])}."]})
+        data["recipients"] = people
     return data
 
 
@@ -449,7 +463,8 @@ def _review_data(action: str, sent: dict[str, Any], incident: Incident) -> dict[
         "{attack_type?, date?, date_precision?, deaths?, injured?, perpetrators_killed?, "
         "reason?}, `merge` {other, reason?} folds incident `other` into this one, `split` "
         "{reports, reason?} moves those reports to a new incident (201), `relocate` "
-        "{gazetteer_id | lat+lon, name?, reason?}."
+        "{gazetteer_id | lat+lon, name?, reason?}, `mark` {tlp, recipients? (RED only), "
+        "reason? (needed to lower a marking)}."
     ),
     openapi_extra={
         "requestBody": {

@@ -90,3 +90,4 @@ class Decision(models.TextChoices):
     SPLIT = "split", "Split"
     REJECT = "reject", "Rejected"
     RELOCATE = "relocate", "Placed"
+    MARK = "mark", "Marking set"

@@ -15,10 +15,16 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from django.db.models import Count, QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
 
+from safepassage.access.marking import is_partner
 from safepassage.intel.filters import NEWEST_FIRST
 from safepassage.intel.models import Incident
 from safepassage.lib.csvtable import escape_formula
+from safepassage.sharing import services as sharing
+from safepassage.sharing import tlp
+from safepassage.sharing.models import Channel
 
 # Exports stop here: a bigger picture belongs in the API's pages or a database dump.
 MAX_EXPORT_ROWS = 50_000
@@ -48,6 +54,7 @@ CSV_COLUMNS = (
     "report_count",
     "claims_count",
     "url",
+    "tlp",
 )
 
 
@@ -103,6 +110,7 @@ def csv_row(incident: Incident, base_url: str = "") -> list[str]:
         incident.report_count,
         getattr(incident, "claims_count", ""),
         base_url + incident.get_absolute_url(),
+        tlp.label(incident.tlp),
     ]
     return [escape_formula("" if v is None else str(v)) for v in values]
 
@@ -163,6 +171,7 @@ def feature(incident: Incident, base_url: str = "") -> dict[str, Any] | None:
             "report_count": incident.report_count,
             "claims_count": getattr(incident, "claims_count", None),
             "url": base_url + incident.get_absolute_url(),
+            "tlp": tlp.label(incident.tlp),
         },
     }
 
@@ -177,4 +186,34 @@ def feature_collection(queryset: QuerySet[Incident], base_url: str = "") -> dict
             skipped += 1
         else:
             features.append(found)
-    return {"type": "FeatureCollection", "features": features, "skipped": skipped}
+    # A foreign member (RFC 7946 §6.1): the file's marking, the most restrictive of its rows.
+    return {
+        "type": "FeatureCollection",
+        "tlp": tlp.label(export_marking(queryset)),
+        "features": features,
+        "skipped": skipped,
+    }
+
+
+def export_marking(queryset: QuerySet[Incident]) -> str:
+    """The marking of an export: the most restrictive of the incidents it holds."""
+    return tlp.most_restrictive(export_queryset(queryset).values_list("tlp", flat=True))
+
+
+def prepare_download(
+    response: HttpResponse, user: Any, queryset: QuerySet[Incident], extension: str
+) -> HttpResponse:
+    """Name, mark and never cache an export; record it when a partner takes it.
+
+    The marking travels in the file name and in the ``X-TLP`` header (a CSV has nowhere
+    else to carry it) as well as on every row.
+    """
+    marking = export_marking(queryset)
+    stamp = timezone.localdate().isoformat()
+    name = f"incidents-{stamp}-{tlp.label(marking).replace(':', '-')}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    response["X-TLP"] = tlp.label(marking)
+    if is_partner(user) and user.organisation_id is not None:
+        sharing.record(user.organisation_id, Channel.EXPORT, export_queryset(queryset), actor=user)
+    return response

@@ -10,10 +10,10 @@ from typing import Any
 
 from django import forms
 
-from safepassage.intel.choices import AttackType, DatePrecision
+from safepassage.intel.choices import TLP, AttackType, DatePrecision
 from safepassage.intel.services.review import MAX_ID, MAX_REASON
 
-ACTIONS = ("confirm", "edit", "merge", "split", "reject", "relocate")
+ACTIONS = ("confirm", "edit", "merge", "split", "reject", "relocate", "mark")
 
 
 def _reason(required: bool = False) -> forms.CharField:
@@ -99,6 +99,31 @@ class PlaceSearchForm(forms.Form):
     place = forms.CharField(max_length=200, label="Search the gazetteer")
 
 
+class MarkForm(forms.Form):
+    """The TLP marking, and for RED the people (usernames) it reaches."""
+
+    tlp = forms.ChoiceField(choices=TLP.choices, label="Marking")
+    recipients = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Recipients (TLP:RED only)",
+        help_text="Usernames, separated by commas. You are always one of them.",
+    )
+    reason = _reason()
+
+    def clean_recipients(self) -> list[Any]:
+        from safepassage.accounts.models import User
+
+        names = sorted({n.strip() for n in self.cleaned_data["recipients"].split(",") if n.strip()})
+        if len(names) > 200:
+            raise forms.ValidationError("Name at most 200 recipients.")
+        found = list(User.objects.filter(username__in=names, is_active=True))
+        missing = sorted(set(names) - {u.username for u in found})
+        if missing:
+            raise forms.ValidationError(f"No active user named {', '.join(missing[:10])}.")
+        return found
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "confirm": ConfirmForm,
     "edit": EditForm,
@@ -106,4 +131,5 @@ FORMS: dict[str, type[forms.Form]] = {
     "split": SplitForm,
     "reject": RejectForm,
     "relocate": RelocateForm,
+    "mark": MarkForm,
 }

@@ -23,11 +23,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from safepassage.access import gate
+from safepassage.access import gate, marking
 from safepassage.access.policy import Action
 from safepassage.intel import exports
 from safepassage.intel.choices import ReviewState
@@ -338,6 +337,8 @@ def apply_review(user: Any, incident: Incident, action: str, data: dict[str, Any
     if action == "relocate":
         place = data["place"]
         return review.relocate(user, incident, place, reason)
+    if action == "mark":
+        return review.mark(user, incident, data["tlp"], data["recipients"], reason)
     raise Http404("No such review action.")
 
 
@@ -374,12 +375,6 @@ def _filtered_for_export(request: HttpRequest) -> QuerySet[Incident]:
     return filterset.qs
 
 
-def _export_headers(response: HttpResponse, extension: str) -> None:
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.{extension}"'
-    response["Cache-Control"] = "no-store"
-
-
 @login_required
 def incident_export_csv(request: HttpRequest) -> HttpResponse:
     try:
@@ -387,7 +382,7 @@ def incident_export_csv(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         return HttpResponse("The filters are not valid.", status=400, content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    _export_headers(response, "csv")
+    exports.prepare_download(response, request.user, queryset, "csv")
     response.write("\ufeff")
     exports.write_csv(queryset, response, request.build_absolute_uri("/").rstrip("/"))
     return response
@@ -401,8 +396,7 @@ def incident_export_geojson(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": "The filters are not valid."}, status=400)
     data = exports.feature_collection(queryset, request.build_absolute_uri("/").rstrip("/"))
     response = JsonResponse(data, content_type="application/geo+json")
-    _export_headers(response, "geojson")
-    return response
+    return exports.prepare_download(response, request.user, queryset, "geojson")
 
 
 @login_required
@@ -509,6 +503,8 @@ def incident_review_action(request: HttpRequest, pk: int, action: str) -> HttpRe
             messages.success(request, _done_message(action, incident, result))
             if action == "split":
                 return redirect(result.get_absolute_url())
+            if action == "mark" and not marking.may_read(user, incident):
+                return redirect("intel:incident-list")  # now marked out of this user's sight
             return redirect("intel:incident-detail", pk=incident.pk)
     incident.refresh_from_db()
     context = _review_context(request, incident, {action: form})
@@ -526,6 +522,7 @@ def _done_message(action: str, incident: Incident, result: Any) -> str:
         "reject": "rejected",
         "edit": "edited",
         "relocate": "placed",
+        "mark": f"marked {incident.get_tlp_display()}",
     }
     return f"Incident #{incident.pk} {labels[action]}."
 

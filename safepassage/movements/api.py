@@ -7,7 +7,7 @@ they sent.
 """
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -33,6 +33,7 @@ from safepassage.movements.choices import MovementState
 from safepassage.movements.forms import MAX_PEOPLE, MAX_WAYPOINTS, MovementForm
 from safepassage.movements.models import MovementRequest
 from safepassage.registry.models import Vehicle
+from safepassage.risk.services import rows_for_reader
 
 router = Router(tags=["movements"])
 ID = Path(..., ge=1, le=MAX_ID, description="Id.")  # type: ignore[type-arg]
@@ -50,8 +51,13 @@ class MovementIn(StrictInput):
     waypoints: list[str] = Field(default_factory=list, max_length=MAX_WAYPOINTS)
     depart_at: datetime.datetime
     arrive_by: datetime.datetime
-    people: list[int] = Field(..., min_length=1, max_length=MAX_PEOPLE)
-    vehicles: list[int] = Field(default_factory=list, max_length=100)
+    # Ids within the database's integer range: a larger one would overflow the query.
+    people: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        ..., min_length=1, max_length=MAX_PEOPLE
+    )
+    vehicles: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=100
+    )
 
 
 class EscortIn(StrictInput):
@@ -66,7 +72,7 @@ class TransitionIn(StrictInput):
     reason: str = Field("", max_length=4000)
     override_reason: str = Field("", max_length=4000)
     escorts: list[EscortIn] | None = Field(None, max_length=50)
-    vehicles: list[int] | None = Field(None, max_length=100)
+    vehicles: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=100)
 
 
 class MovementQuery(PageParams):
@@ -104,9 +110,16 @@ def movement_data(movement: MovementRequest, user: Any) -> dict[str, Any]:
         "vehicles": list(movement.vehicles.values_list("pk", flat=True)),
         "escorts": movement.escorts,
         "rule_results": movement.rule_results,
-        "risk": movement.risk,
+        "risk": _risk_for(movement.risk, user),
         "override_reason": movement.override_reason,
     }
+
+
+def _risk_for(risk: dict[str, Any] | None, user: Any) -> dict[str, Any] | None:
+    """The stored risk with incidents the reader's TLP markings do not reach withheld."""
+    if not risk:
+        return risk
+    return {**risk, "contributions": rows_for_reader(risk.get("contributions", []), user)}
 
 
 def _detail(movement: MovementRequest, user: Any) -> dict[str, Any]:
@@ -244,7 +257,9 @@ def evaluate_movement(request: HttpRequest) -> Any:
     ):
         raise PermissionDenied("Your role may not plan movements.")
     form = _form(request)
-    return services.evaluate_plan(form.plan()).as_dict()
+    data = services.evaluate_plan(form.plan()).as_dict()
+    data["risk"] = _risk_for(data["risk"], request.user)
+    return data
 
 
 @router.post(

@@ -26,6 +26,7 @@ from safepassage.movements.choices import TRANSITIONS, MovementState
 from safepassage.movements.forms import ApprovalForm, MovementForm
 from safepassage.movements.models import MovementRequest
 from safepassage.registry.models import ProtectionUnit
+from safepassage.risk.services import rows_for_reader
 
 app_name = "movements"
 DECISIONS = {MovementState.APPROVED, MovementState.REJECTED}
@@ -48,12 +49,10 @@ def incident_url(incident_id: Any) -> str:
         return ""
 
 
-def risk_rows(risk: dict[str, Any]) -> list[dict[str, Any]]:
-    """The risk breakdown's contributions with a link to each incident."""
-    return [
-        {**c, "url": incident_url(c.get("incident_id"))}
-        for c in (risk or {}).get("contributions", [])
-    ]
+def risk_rows(risk: dict[str, Any], user: Any) -> list[dict[str, Any]]:
+    """The risk breakdown's contributions with a link to each incident ``user`` may read."""
+    rows = rows_for_reader((risk or {}).get("contributions", []), user)
+    return [{**c, "url": incident_url(c["incident_id"]) if c["incident_id"] else ""} for c in rows]
 
 
 @login_required
@@ -117,7 +116,7 @@ def _request_form(request: HttpRequest, movement: MovementRequest | None) -> Htt
             "form": form,
             "object": movement,
             "evaluation": evaluation.as_dict() if evaluation else None,
-            "risk_rows": risk_rows(evaluation.risk) if evaluation else [],
+            "risk_rows": risk_rows(evaluation.risk, request.user) if evaluation else [],
         },
         status=status,
     )
@@ -189,7 +188,7 @@ def evaluate_json(request: HttpRequest) -> JsonResponse:
         )
     evaluation = _evaluate_form(form)
     data = evaluation.as_dict()
-    data["risk"] = {**data["risk"], "contributions": risk_rows(evaluation.risk)}
+    data["risk"] = {**data["risk"], "contributions": risk_rows(evaluation.risk, request.user)}
     return JsonResponse(data)
 
 
@@ -215,7 +214,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "rules": movement.rule_results,
                 "risk": movement.risk or {},
             },
-            "risk_rows": risk_rows(movement.risk),
+            "risk_rows": risk_rows(movement.risk, request.user),
             "assignments": movement.assignments.select_related("unit", "vehicle", "person"),
             "transitions": movement.transitions.select_related("actor"),
             "people": gate.restrict(movement.people.all(), request.user, Action.VIEW),
@@ -299,7 +298,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             "object": movement,
             "form": form,
             "evaluation": evaluation.as_dict(),
-            "risk_rows": risk_rows(evaluation.risk),
+            "risk_rows": risk_rows(evaluation.risk, request.user),
             "unit_fields": [form[f"officers_{u.pk}"] for u in units],
             "proposals": evaluation.proposals,
             "can_override": services.can_override(request.user),

@@ -116,7 +116,7 @@ def route(request: HttpRequest) -> Any:
         )
     except GeometryError as exc:
         raise InvalidData({NON_FIELD_ERRORS: [str(exc)]}) from None
-    return _out(result)
+    return _out(services.for_reader(result, request.user))
 
 
 @router.get(
@@ -147,4 +147,4 @@ def site(
         result = services.site_risk(obj, query.radius_km, limit=query.max_contributions)
     except GeometryError as exc:
         raise InvalidData({NON_FIELD_ERRORS: [str(exc)]}) from None
-    return _out(result)
+    return _out(services.for_reader(result, request.user))

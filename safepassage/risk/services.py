@@ -407,3 +407,53 @@ def district_breakdown(
     total = _area_scores([(admin1, admin2)], now_day).get((admin1, admin2), 0.0)
     district = DistrictRisk(admin1, admin2, total, _band_for(total, p))
     return RiskResult(total, district.band, contributions[:limit], [district])
+
+
+RESTRICTED_LABEL = "Restricted incident"
+RESTRICTED_WHY = "Withheld: its TLP marking does not reach you. It still counts in the score."
+
+
+def _readable_ids(user: Any, ids: set[int]) -> set[int]:
+    from safepassage.access import gate
+    from safepassage.intel.models import Incident
+
+    if not ids:
+        return set()
+    return set(
+        gate.restrict(Incident.objects.filter(pk__in=ids), user).values_list("pk", flat=True)
+    )
+
+
+def for_reader(result: RiskResult, user: Any) -> RiskResult:
+    """``result`` with the incidents ``user`` may not read withheld from its breakdown.
+
+    Scores count every incident: the people on the road need the whole picture, and a sum
+    does not tell what an incident was. The breakdown names only what the reader's TLP
+    markings reach; the others keep their weight and distance, without label, date or link.
+    """
+    readable = _readable_ids(user, {c.incident_id for c in result.contributions})
+    shown = [
+        c
+        if c.incident_id in readable
+        else Contribution(0, RESTRICTED_LABEL, None, c.distance_km, c.value, RESTRICTED_WHY)
+        for c in result.contributions
+    ]
+    return RiskResult(result.score, result.band, shown, result.districts)
+
+
+def rows_for_reader(rows: Sequence[dict[str, Any]], user: Any) -> list[dict[str, Any]]:
+    """Stored breakdown rows (dicts with ``incident_id``), withheld as ``for_reader`` does."""
+    ids = {r.get("incident_id") for r in rows}
+    readable = _readable_ids(user, {i for i in ids if isinstance(i, int)})
+    return [
+        dict(row)
+        if row.get("incident_id") in readable
+        else {
+            **{k: v for k, v in row.items() if k in ("distance_km", "value")},
+            "incident_id": 0,
+            "label": RESTRICTED_LABEL,
+            "date": None,
+            "why": RESTRICTED_WHY,
+        }
+        for row in rows
+    ]

@@ -79,7 +79,7 @@ def district(request: HttpRequest) -> HttpResponse:
     admin2 = request.GET.get("district", "")
     if not _plausible_name(admin1) or not _plausible_name(admin2):
         raise Http404("No such district.")
-    result = services.district_breakdown(admin1, admin2)
+    result = services.for_reader(services.district_breakdown(admin1, admin2), request.user)
     if not result.contributions and result.score == 0:
         raise Http404("No incidents are recorded in this district.")
     return render(
@@ -121,7 +121,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
     gate.require(request.user, Action.VIEW, "risk")
     site = gate.get_object(request.user, Action.VIEW, Site, pk=pk)
     radius, error = _radius(request)
-    result = services.site_risk(site, radius)
+    result = services.for_reader(services.site_risk(site, radius), request.user)
     return render(
         request,
         "risk/site_detail.html",

@@ -24,6 +24,7 @@ from safepassage.intel.choices import (
     ReviewState,
 )
 from safepassage.intel.models import Claim, Engagement, Incident, Mention, ReviewDecision
+from safepassage.sharing import tlp
 
 # The longest reason kept with a decision; a longer one is refused rather than cut short.
 MAX_REASON = 4000
@@ -346,3 +347,46 @@ def split(user: Any, incident: Incident, mention_ids: Iterable[int], reason: str
         _decide(user, incident, Decision.SPLIT, reason, {"mentions": ids, "new_incident": new.pk})
         _decide(user, new, Decision.SPLIT, reason, {"mentions": ids, "from_incident": incident.pk})
         return new
+
+
+def mark(
+    user: Any,
+    obj: EventObject,
+    marking: str,
+    recipients: Iterable[Any] = (),
+    reason: str = "",
+) -> ReviewDecision:
+    """Set the TLP marking of an incident (or engagement) and, for RED, who it reaches.
+
+    AMBER+STRICT keeps the object inside its organisation (the analyst's own when it has none);
+    RED needs named recipients, and the analyst is always one of them so nobody marks a record
+    out of their own sight by mistake. Lowering a marking needs a reason.
+    """
+    marking = tlp.normalise(marking)
+    people = list(recipients)
+    if marking == tlp.RED and not people:
+        raise ValidationError("Name at least one recipient for TLP:RED.", code="required")
+    if marking != tlp.RED and people:
+        raise ValidationError("Recipients are named only for TLP:RED.", code="invalid")
+    with transaction.atomic():
+        obj = _editable(user, obj)
+        lowered = tlp.RANK[marking] < tlp.RANK[obj.tlp]
+        if lowered and not _reason(reason):
+            raise ValidationError("Say why the marking is lowered.", code="required")
+        _reason(reason)
+        before = {"tlp": obj.tlp, "organisation": obj.organisation_id}
+        obj.tlp = marking
+        if marking == tlp.AMBER_STRICT and obj.organisation_id is None:
+            obj.organisation_id = getattr(user, "organisation_id", None)
+        if marking == tlp.RED:
+            # Named first: the gate re-checks, after the save, that the analyst still reads it.
+            obj.recipients.set({*people, user})
+        gate.save(user, obj, action=Action.CHANGE)
+        if marking != tlp.RED:
+            obj.recipients.clear()
+        after = {
+            "tlp": obj.tlp,
+            "organisation": obj.organisation_id,
+            "recipients": sorted(p.pk for p in obj.recipients.all()),
+        }
+        return _decide(user, obj, Decision.MARK, reason, {"before": before, "after": after})

@@ -1,0 +1,98 @@
+"""Sharing pages: agreements with partner organisations and the record of what crossed.
+
+Administrators keep the agreements; analysts read them and the record; a partner liaison
+reads their own organisation's agreements and what was shared with it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import ProtectedError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from safepassage.access import gate
+from safepassage.access.policy import Action
+from safepassage.registry.models import Organisation
+from safepassage.sharing.forms import AgreementForm
+from safepassage.sharing.models import Channel, ShareRecord, SharingAgreement
+
+
+@login_required
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    gate.require(request.user, Action.VIEW, SharingAgreement)
+    agreements = gate.restrict(
+        SharingAgreement.objects.select_related("partner"), request.user, Action.VIEW
+    )
+    return render(
+        request,
+        "sharing/agreement_list.html",
+        {
+            "agreements": agreements,
+            "can_add": gate.can(request.user, Action.ADD, SharingAgreement),
+        },
+    )
+
+
+def _form(request: HttpRequest, instance: SharingAgreement | None) -> HttpResponse:
+    user = request.user
+    form = AgreementForm(request.POST or None, instance=instance)
+    form.fields["partner"].queryset = gate.restrict(  # type: ignore[attr-defined]
+        Organisation.objects.filter(is_active=True), user, Action.VIEW
+    )
+    if request.method == "POST" and form.is_valid():
+        gate.save(user, form.instance)
+        messages.success(request, f"Agreement “{form.instance.name}” saved.")
+        return redirect("sharing:agreement-list")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "object": instance}
+    return render(request, "sharing/agreement_form.html", context, status=status)
+
+
+@login_required
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    gate.require(request.user, Action.ADD, SharingAgreement)
+    return _form(request, None)
+
+
+@login_required
+def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = gate.get_object(request.user, Action.CHANGE, SharingAgreement, pk=pk)
+    return _form(request, agreement)
+
+
+@login_required
+@require_POST
+def agreement_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = gate.get_object(request.user, Action.DELETE, SharingAgreement, pk=pk)
+    try:
+        gate.delete(request.user, agreement)
+    except ProtectedError:
+        messages.error(request, "This agreement is referenced; end it instead of deleting it.")
+    else:
+        messages.success(request, f"Agreement “{agreement.name}” deleted.")
+    return redirect("sharing:agreement-list")
+
+
+@login_required
+def record_list(request: HttpRequest) -> HttpResponse:
+    """What crossed to (or came from) which partner, by which channel, newest first."""
+    gate.require(request.user, Action.VIEW, ShareRecord)
+    records = gate.restrict(
+        ShareRecord.objects.select_related("partner", "actor"), request.user, Action.VIEW
+    )
+    channel = request.GET.get("channel", "")
+    if channel in Channel.values:
+        records = records.filter(channel=channel)
+    partner = request.GET.get("partner", "")
+    if partner.isdigit() and len(partner) < 19:
+        records = records.filter(partner_id=int(partner))
+    page = Paginator(records, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sharing/record_list.html",
+        {"page": page, "channels": Channel.choices, "channel": channel, "partner": partner},
+    )
