@@ -165,6 +165,9 @@ def submit_report(
     try:
         with transaction.atomic():
             report.save()
+            if report.tlp == "red" and submitted_by is not None:
+                # A RED field report reaches at least the officer who filed it.
+                report.recipients.add(submitted_by)
             transaction.on_commit(lambda: enqueue(report.pk))
     except IntegrityError:
         # Another process stored the same URL or text between our check and our insert.
