@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create the project's virtual environment (.venv) and install the pinned dependencies.
+# Create the project's virtual environment (.venv) and install the pinned dependencies, then
+# the pinned front-end assets (scripts/assets.sh: npm ci from package-lock.json).
 #
 # Idempotent and cheap to repeat: the install runs only when requirements.lock or
 # pyproject.toml changed since the last successful run (their hash is kept in a stamp file
@@ -67,14 +68,16 @@ is_py311 "$VPY" || die "$VPY is not a working Python 3.11. It was left as it is;
 want="$(cat "$LOCK_FILE" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1) $("$VPY" -c 'import sys; print(sys.version.split()[0])')"
 have="$(cat "$STAMP" 2>/dev/null || true)"
 
-if [ "$want" = "$have" ] && [ -x "$VENV/bin/safepassage" ]; then
-    exit 0
+if [ "$want" != "$have" ] || [ ! -x "$VENV/bin/safepassage" ]; then
+    PIP=("$VPY" -m pip --disable-pip-version-check --no-input)
+    say "installing requirements.lock into $VENV"
+    "${PIP[@]}" install --quiet -r "$LOCK_FILE"
+    say "installing the project (editable, no dependencies)"
+    "${PIP[@]}" install --quiet --no-deps -e "$ROOT"
+    printf '%s\n' "$want" >"$STAMP"
+    say "done"
 fi
 
-PIP=("$VPY" -m pip --disable-pip-version-check --no-input)
-say "installing requirements.lock into $VENV"
-"${PIP[@]}" install --quiet -r "$LOCK_FILE"
-say "installing the project (editable, no dependencies)"
-"${PIP[@]}" install --quiet --no-deps -e "$ROOT"
-printf '%s\n' "$want" >"$STAMP"
-say "done"
+# Front-end assets (map, basemap, Chart.js) from package-lock.json with `npm ci`; a no-op when
+# nothing changed. Here so that the demo and the test command both get them.
+SAFEPASSAGE_ASSETS_PYTHON="$VPY" bash "$ROOT/scripts/assets.sh"

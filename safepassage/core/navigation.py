@@ -30,6 +30,10 @@ def _sections() -> list[Section]:
     from safepassage.registry import models as m
 
     return [
+        # Every role reads the incident picture, so every role has a dashboard.
+        Section("Dashboard", "dashboard:home", None, "incident"),
+        Section("Map", "dashboard:map", None, "incident"),
+        Section("Situation report", "dashboard:sitrep", None, "incident"),
         Section("Organisations", "registry:organisation-list", m.Organisation, "organisation"),
         Section("Projects", "registry:project-list", m.Project, "project"),
         Section("Sites", "registry:site-list", m.Site, "site"),
@@ -45,6 +49,7 @@ def _sections() -> list[Section]:
         Section("Movements", "movements:board", None, "movement"),
         Section("Escalations", "tracking:escalations", None, "checkin"),
         Section("Risk", "risk:overview", None, "risk"),
+        Section("Sharing", "sharing:agreement-list", None, "sharing"),
         Section("Audit log", "audit:log", AuditRecord, "audit"),
         Section("Alerts", "alerts:inbox", None, "alert"),
     ]

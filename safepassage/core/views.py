@@ -3,22 +3,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from safepassage.access import gate
-from safepassage.core.navigation import visible_sections
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: what this user's role lets them reach, with counts in their scope."""
-    sections = []
-    for section in visible_sections(request.user):
-        count = None
-        if section.model is not None:
-            count = gate.restrict(section.model.objects.all(), request.user).count()
-        sections.append({"section": section, "count": count})
-    return render(request, "core/home.html", {"sections": sections})
+    """The landing page is the reader's persona dashboard (``dashboard.views.home``)."""
+    from safepassage.dashboard.views import home as dashboard_home
+
+    return dashboard_home(request)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

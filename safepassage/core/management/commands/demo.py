@@ -37,6 +37,10 @@ class Command(BaseCommand):
         movement = create_demo_movement()
         if movement is not None:
             self.stdout.write(f"Demo movement {movement.reference} planned: {movement}.")
+        from safepassage.dashboard.demo import extend_demo
+
+        for added in extend_demo():
+            self.stdout.write(f"Dashboard demo: {added}.")
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(
