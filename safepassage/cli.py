@@ -37,6 +37,9 @@ Platform:
   poll [--source NAME] poll news sources now (feeds, watched folders)
   purge-expired        delete protected people whose retention date has passed
   tracking escalate|purge-positions   run the check-in escalation or position retention job now
+  stix export|import [FILE]   STIX 2.1 bundles of incidents (--for PARTNER, --since, --origin)
+  misp export|import [FILE]   MISP events of incidents (--for PARTNER, --since, --origin, --owner)
+  sync [peers|add-peer]       sync incidents with peer instances now, list or add peers
 
 Intelligence:
   extract [PATH ...]   extract structured events from articles (JSONL on stdout)

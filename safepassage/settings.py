@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    # Its templates and static files: the API docs load Swagger UI from here, not from a CDN.
+    "ninja",
     "axes",
     "django_q",
     "safepassage.core",
@@ -87,7 +89,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "safepassage.security.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "safepassage.security.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -201,6 +205,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("SAFEPASSAGE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content Security Policy and friends: safepassage/security/headers.py.
+# Requests per minute (safepassage/security/ratelimit.py); 0 switches a limit off.
+API_RATE_PER_CREDENTIAL = env_int("SAFEPASSAGE_API_RATE_PER_MINUTE", 300, minimum=0)
+API_RATE_PER_ADDRESS = env_int("SAFEPASSAGE_API_RATE_PER_ADDRESS_PER_MINUTE", 1200, minimum=0)
+LOGIN_RATE_PER_ADDRESS = env_int("SAFEPASSAGE_LOGIN_RATE_PER_MINUTE", 20, minimum=0)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -247,6 +256,20 @@ INTEL_FOLDER_MAX_FILE_BYTES = env_int(
 INTEL_FOLDER_MAX_JSONL_BYTES = env_int(
     "SAFEPASSAGE_FOLDER_MAX_JSONL_BYTES", 50 * 1024 * 1024, minimum=1024
 )
+
+# Instance-to-instance sync (safepassage/sharing/sync.py, docs/SHARING.md "Instance sync").
+# Networks only sync may reach although the fetch guard refuses them (a ministries' private
+# network: "10.20.0.0/16"); empty by default, and never applied to feeds.
+SYNC_ALLOW_NETWORKS = tuple(env_list("SAFEPASSAGE_SYNC_ALLOW_NETWORKS", []))
+SYNC_MAX_BYTES = env_int("SAFEPASSAGE_SYNC_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+SYNC_TIMEOUT = env_int("SAFEPASSAGE_SYNC_TIMEOUT", 120, minimum=1)
+# Incidents per pulled page (the peer serving) and per pushed bundle (each push must fit the
+# peer's request size limit).
+SYNC_PAGE_SIZE = env_int("SAFEPASSAGE_SYNC_PAGE_SIZE", 200, minimum=1)
+SYNC_PUSH_BATCH = env_int("SAFEPASSAGE_SYNC_PUSH_BATCH", 100, minimum=1)
+# Each sync reads again this far behind its cursor, so a write that committed late is not
+# missed; what was already received is recognised and changes nothing.
+SYNC_CURSOR_OVERLAP_SECONDS = env_int("SAFEPASSAGE_SYNC_OVERLAP_SECONDS", 120, minimum=0)
 
 # Alerts (safepassage/alerts): the SMTP server email alerts go through, and rule defaults.
 EMAIL_HOST = env_str("SAFEPASSAGE_SMTP_HOST", "localhost")

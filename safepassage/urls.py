@@ -16,5 +16,10 @@ urlpatterns = [
     path("sharing/", include("safepassage.sharing.urls")),
     path("dashboard/", include("safepassage.dashboard.urls")),
     path("admin/", admin_site.urls),
+    # TAXII 2.1 (plain views: its media type and paging are not the JSON API's).
+    path("api/taxii2/", include("safepassage.sharing.taxii_urls")),
     path("api/", api.urls),
 ]
+
+# Unmatched paths under /api/ answer JSON like every other API error (safepassage/api/errors.py).
+handler404 = "safepassage.api.errors.not_found_handler"

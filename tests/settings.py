@@ -17,3 +17,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Rate limits off for the suite (hundreds of calls a minute from one address); the tests of
+# the limits themselves switch them on with override_settings.
+API_RATE_PER_CREDENTIAL = 0
+API_RATE_PER_ADDRESS = 0
+LOGIN_RATE_PER_ADDRESS = 0

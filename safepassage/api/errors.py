@@ -185,3 +185,18 @@ def install(api: NinjaAPI) -> None:
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
+
+
+def not_found_handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's 404 view: JSON under ``/api/`` (a path no route matches), the page elsewhere.
+
+    An API client that sends a malformed id (``/api/movements/abc``) gets the same JSON answer
+    as for an id outside its scope, not an HTML page it cannot read.
+    """
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())

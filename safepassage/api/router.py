@@ -30,6 +30,9 @@ def _register_routers() -> None:
     from safepassage.movements.api import router as movements_router
     from safepassage.registry.api import router as registry_router
     from safepassage.risk.api import router as risk_router
+    from safepassage.sharing.misp_api import router as misp_router
+    from safepassage.sharing.stix_api import router as stix_router
+    from safepassage.sharing.sync_api import router as sync_router
     from safepassage.tracking.api import router as tracking_router
 
     errors.install(api)
@@ -42,6 +45,9 @@ def _register_routers() -> None:
     api.add_router("/alerts/", alerts_router)
     api.add_router("/movements/", movements_router)
     api.add_router("/risk/", risk_router)
+    api.add_router("/sharing/", stix_router)
+    api.add_router("/sharing/", misp_router)
+    api.add_router("/sharing/", sync_router)
 
 
 _register_routers()

@@ -25,6 +25,8 @@ SCHEDULED = {
     # Every minute: missed check-ins climb the escalation ladder without waiting.
     "safepassage.tracking.jobs.escalate_checkins": ("I", "Escalate missed check-ins"),
     "safepassage.tracking.jobs.purge_positions": ("H", "Erase check-in positions past retention"),
+    # Instance-to-instance sync with every active peer (safepassage/sharing/sync.py).
+    "safepassage.sharing.sync_jobs.sync_peers": ("H", "Sync incidents with peer instances"),
 }
 
 

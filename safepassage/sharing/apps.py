@@ -11,5 +11,5 @@ class SharingConfig(AppConfig):
         from safepassage.audit.recorder import register
         from safepassage.sharing import models as m
 
-        # Agreements and the record of what crossed are both audited writes.
-        register(m.SharingAgreement, m.ShareRecord)
+        # Agreements, the record of what crossed and the map of imported ids are audited writes.
+        register(m.SharingAgreement, m.ShareRecord, m.ExternalObject, m.InstanceIdentity, m.Peer)

@@ -47,7 +47,7 @@ class SharingAgreement(models.Model):
     topics = models.JSONField(
         default=list,
         blank=True,
-        help_text="Attack types shared for incidents (ied, suicide_bombing …); empty means all.",
+        help_text="Attack types shared for incidents (bombing, suicide_bombing …); empty means all.",
     )
     personal_data = models.BooleanField(
         "personal data may cross",
@@ -123,3 +123,73 @@ class ShareRecord(models.Model):
         return (
             f"{self.object_type} {self.object_id or self.stix_id} → {self.partner} ({self.channel})"
         )
+
+
+class InstanceIdentity(models.Model):
+    """This instance's own identity: one row, made on first use, never changed.
+
+    Its uuid is the namespace of the STIX ids this instance gives its own objects
+    (``stix_ids.stix_id_for``), so two instances never mint the same id for different objects
+    and an object keeps its id across exports.
+    """
+
+    uuid = models.UUIDField(unique=True, editable=False)
+    name = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "instance identity"
+
+    def __str__(self) -> str:
+        return f"{self.name or 'this instance'} ({self.uuid})"
+
+
+class ExternalObject(models.Model):
+    """The identity map between outside ids (STIX ids, MISP uuids) and local rows.
+
+    One row per outside object imported here (by STIX file, MISP event, TAXII or sync): which
+    local row it became, where it came from and which version we hold. Importers are
+    idempotent by ``stix_id``; exporters reuse an imported object's ``stix_id`` and skip objects
+    whose ``origin`` is the partner they export for (sync never echoes an object back).
+    """
+
+    stix_id = models.CharField(
+        max_length=100, unique=True, help_text="type--uuid (a MISP event as misp-event--uuid)."
+    )
+    uuid = models.UUIDField(db_index=True, help_text="The uuid part of the id (MISP lookups).")
+    stix_type = models.CharField(max_length=64)
+    model = models.CharField(max_length=64, help_text="Local model label: intel.incident …")
+    local_id = models.BigIntegerField()
+    origin = models.ForeignKey(
+        "registry.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Partner organisation it came from (none: a file imported by an operator).",
+    )
+    origin_instance = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The producing instance: its STIX identity id (created_by_ref) or peer URL.",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.STIX)
+    modified = models.DateTimeField(
+        null=True, blank=True, help_text="The outside version held (STIX `modified`)."
+    )
+    received = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Gate:
+        resource = "sharing"
+
+    class Meta:
+        ordering = ["-updated", "-pk"]
+        indexes = [models.Index(fields=["model", "local_id"], name="external_local_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stix_id} → {self.model} #{self.local_id}"
+
+
+# Peer instances for instance-to-instance sync live in their own module (sharing/peers.py).
+from safepassage.sharing.peers import Peer  # noqa: E402, F401

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('max_tlp', models.CharField(choices=[('clear', 'TLP:CLEAR'), ('green', 'TLP:GREEN'), ('amber', 'TLP:AMBER')], default='green', help_text='AMBER+STRICT stays inside its organisation and RED reaches named people only.', max_length=16, verbose_name='highest marking')),
                 ('provinces', models.JSONField(blank=True, default=list, help_text='Provinces (ADM1 names) shared; empty means all.')),
                 ('kinds', models.JSONField(blank=True, default=list, help_text='Event kinds shared (attack, meeting …); empty: all.')),
-                ('topics', models.JSONField(blank=True, default=list, help_text='Attack types shared for incidents (ied, suicide_bombing …); empty means all.')),
+                ('topics', models.JSONField(blank=True, default=list, help_text='Attack types shared for incidents (bombing, suicide_bombing …); empty means all.')),
                 ('personal_data', models.BooleanField(default=False, help_text='Article text, quotes and names of people. Off unless agreed in writing.', verbose_name='personal data may cross')),
                 ('active', models.BooleanField(default=True)),
                 ('valid_from', models.DateField(blank=True, null=True)),

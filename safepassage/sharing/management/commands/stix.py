@@ -1,0 +1,111 @@
+"""``stix export|import``: STIX 2.1 bundles of the incident picture, on the command line.
+
+``safepassage stix export [--for PARTNER] [--since ISO] [--text] [-o FILE]`` writes the bundle
+of what the acting user (``--as``; the shell operator by default) may read, or, with
+``--for``, what that partner organisation's agreements let it receive (recorded as shared).
+``safepassage stix import FILE [--origin PARTNER]`` imports a bundle: all of it or, listing
+every error, none of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import CommandError, CommandParser
+from django.utils.dateparse import parse_datetime
+
+from safepassage.core.management.base import AuditedCommand
+from safepassage.registry.models import Organisation
+from safepassage.sharing import tlp
+from safepassage.sharing.services import PartnerReader, personal_data_allowed
+from safepassage.sharing.stix import collect, record_export
+from safepassage.sharing.stix_import import MAX_BYTES, BundleRejected, import_bundle
+
+
+def _organisation(name: str) -> Organisation:
+    found = Organisation.objects.filter(name=name).first()
+    if found is None and name.isdigit():
+        found = Organisation.objects.filter(pk=int(name)).first()
+    if found is None:
+        raise CommandError(f"No organisation named {name!r}.")
+    return found
+
+
+class Command(AuditedCommand):
+    help = "Export or import STIX 2.1 bundles of incidents, reports and sightings."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        sub = parser.add_subparsers(dest="action", required=True)
+        export = sub.add_parser("export", help="Write a bundle (stdout by default).")
+        export.add_argument("--for", dest="partner", help="Partner organisation (name or id).")
+        export.add_argument("--since", help="Only incidents updated at or after (ISO 8601).")
+        export.add_argument(
+            "--text", action="store_true", help="Carry article text (personal data)."
+        )
+        export.add_argument("--output", "-o", help="Write to this file instead of stdout.")
+        imp = sub.add_parser("import", help="Import a bundle file ('-' for stdin).")
+        imp.add_argument("file")
+        imp.add_argument("--origin", help="Partner organisation the bundle came from.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "export":
+                self._export(options)
+            else:
+                self._import(options)
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _export(self, options: dict[str, Any]) -> None:
+        since = None
+        if options["since"]:
+            since = parse_datetime(options["since"])
+            if since is None:
+                raise CommandError(f"--since {options['since']!r} is not an ISO 8601 time.")
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=datetime.UTC)
+        partner = _organisation(options["partner"]) if options["partner"] else None
+        reader: Any = PartnerReader(partner) if partner is not None else self.user
+        include_text = options["text"] and (partner is None or personal_data_allowed(partner))
+        export = collect(reader, since=since, include_text=include_text)
+        text = json.dumps(export.bundle(), indent=2, ensure_ascii=False)
+        if partner is not None:
+            record_export(export, partner, channel="export", actor=self.user)
+        if options["output"]:
+            try:
+                with open(options["output"], "w", encoding="utf-8") as out:
+                    out.write(text + "\n")
+            except OSError as exc:
+                raise CommandError(f"Cannot write {options['output']}: {exc}") from exc
+        else:
+            self.stdout.write(text)
+        self.stderr.write(
+            f"{len(export.rows)} incidents and reports, marked {tlp.label(export.marking)}."
+        )
+
+    def _import(self, options: dict[str, Any]) -> None:
+        path = options["file"]
+        try:
+            if path == "-":
+                data = sys.stdin.buffer.read(MAX_BYTES + 1)
+            else:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        origin = _organisation(options["origin"]) if options["origin"] else None
+        try:
+            result = import_bundle(data, actor=self.user, origin=origin)
+        except BundleRejected as exc:
+            lines = "\n".join(f"  - {error}" for error in exc.errors)
+            raise CommandError(f"The bundle was refused; nothing was imported:\n{lines}") from exc
+        self.stdout.write(json.dumps(result.as_dict(), indent=2))
+        self.stderr.write(
+            f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
+            f"mapped {result.mapped}, skipped {result.skipped}."
+        )
