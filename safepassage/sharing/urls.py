@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("agreements/<int:pk>/edit/", views.agreement_edit, name="agreement-edit"),
     path("agreements/<int:pk>/delete/", views.agreement_delete, name="agreement-delete"),
     path("records/", views.record_list, name="record-list"),
+    path("peers/<int:pk>/sync/", views.peer_sync, name="peer-sync"),
 ]

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_POST
 from safepassage.access import gate
 from safepassage.access.policy import Action
 from safepassage.registry.models import Organisation
+from safepassage.sharing import sync
 from safepassage.sharing.forms import AgreementForm
 from safepassage.sharing.models import Channel, ShareRecord, SharingAgreement
+from safepassage.sharing.peers import Peer
 
 
 @login_required
@@ -32,7 +34,9 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "sharing/agreement_list.html",
         {
             "agreements": agreements,
+            "peers": gate.restrict(Peer.objects.select_related("partner"), request.user),
             "can_add": gate.can(request.user, Action.ADD, SharingAgreement),
+            "can_sync": gate.can(request.user, Action.CHANGE, Peer),
         },
     )
 
@@ -74,6 +78,16 @@ def agreement_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "This agreement is referenced; end it instead of deleting it.")
     else:
         messages.success(request, f"Agreement “{agreement.name}” deleted.")
+    return redirect("sharing:agreement-list")
+
+
+@login_required
+@require_POST
+def peer_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sync with one peer now (the worker also does it every hour)."""
+    peer = gate.get_object(request.user, Action.CHANGE, Peer, pk=pk)
+    outcome = sync.sync_peer(peer, request.user)
+    messages.info(request, outcome.summary())
     return redirect("sharing:agreement-list")
 
 

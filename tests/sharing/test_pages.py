@@ -92,3 +92,26 @@ def test_the_record_lists_what_crossed_filtered_by_channel(world: World, login: 
     liaison = login("liaison")
     page = liaison.get(reverse("sharing:record-list") + "?channel=nonsense&page=x").content.decode()
     assert "#7" in page and "#8" not in page
+
+
+def test_the_agreements_page_lists_peers_and_a_sync_reports_its_outcome(
+    world: World, login: Any
+) -> None:
+    from safepassage.sharing.peers import Peer
+
+    peer = Peer.objects.create(
+        name="ministry-b",
+        partner=world.ministry_cn,
+        base_url="http://127.0.0.1:9/",
+        token_env="SAFEPASSAGE_TEST_NO_SUCH_TOKEN",
+    )
+    admin = login("admin")
+    assert "ministry-b" in admin.get(reverse("sharing:agreement-list")).content.decode()
+    response = admin.post(reverse("sharing:peer-sync", args=[peer.pk]), follow=True)
+    assert response.status_code == 200
+    peer.refresh_from_db()
+    assert peer.last_status and peer.last_status != "ok"
+    assert login("analyst").post(reverse("sharing:peer-sync", args=[peer.pk])).status_code in (
+        403,
+        404,
+    )
