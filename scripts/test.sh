@@ -10,6 +10,7 @@
 #
 # Environment:
 #   SAFEPASSAGE_TEST_DB   sqlite | postgres | both (default both)
+#   SAFEPASSAGE_CHROMIUM  the Chromium the browser tests drive (default /usr/bin/chromium)
 set -euo pipefail
 
 # The coverage floor, in percent, over the SQLite and PostgreSQL runs together.
@@ -67,6 +68,14 @@ bash "$ROOT/scripts/bootstrap.sh"
 export PATH="$ROOT/.venv/bin:$PATH"
 export VIRTUAL_ENV="$ROOT/.venv"
 step_done
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; stop here, not
+# after the long steps, when it is missing.
+CHROMIUM="${SAFEPASSAGE_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+    fail "Chromium is missing at $CHROMIUM: the browser tests need it (Debian: apt-get install chromium; .ci/run installs it)"
+    exit 1
+fi
 
 # Each step: run it; on failure name it and stop with its exit code.
 run_step() {

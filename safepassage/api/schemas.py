@@ -9,7 +9,7 @@ FilterSet itself still validates and applies the filters.
 
 import datetime
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import django_filters
 import pydantic
@@ -18,9 +18,30 @@ from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, create_model
 
 from safepassage.api.errors import InvalidData, pydantic_messages
+
+# Real time zone offsets lie within ±14:00. Python accepts up to ±23:59, which PostgreSQL
+# refuses, and an offset near year 1 or 9999 overflows when converted: both are input errors.
+_MAX_OFFSET = datetime.timedelta(hours=14)
+
+
+def _sane_moment(value: datetime.datetime) -> datetime.datetime:
+    """An input time with a real-world offset, converted to UTC (naive times stay as sent)."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    if abs(offset) > _MAX_OFFSET:
+        raise ValueError("The time zone offset must lie within -14:00 and +14:00.")
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("The time is out of range.") from None
+
+
+# Use for every date-time a caller sends (query parameters and bodies).
+Moment = Annotated[datetime.datetime, AfterValidator(_sane_moment)]
 
 # The largest primary key the databases we run on can store (signed 64-bit).
 MAX_ID = 2**63 - 1

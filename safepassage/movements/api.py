@@ -6,7 +6,6 @@ same data) and change state only through ``services.transition``. Bodies are rea
 they sent.
 """
 
-import datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from safepassage.api.schemas import (
     MAX_ID,
     READ_ERRORS,
     WRITE_ERRORS,
+    Moment,
     PageParams,
     StrictInput,
     body_doc,
@@ -49,8 +49,8 @@ class MovementIn(StrictInput):
     destination_site: int | None = Field(None, ge=1, le=MAX_ID)
     destination_place: str | None = Field(None, max_length=200)
     waypoints: list[str] = Field(default_factory=list, max_length=MAX_WAYPOINTS)
-    depart_at: datetime.datetime
-    arrive_by: datetime.datetime
+    depart_at: Moment
+    arrive_by: Moment
     # Ids within the database's integer range: a larger one would overflow the query.
     people: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         ..., min_length=1, max_length=MAX_PEOPLE
@@ -77,8 +77,8 @@ class TransitionIn(StrictInput):
 
 class MovementQuery(PageParams):
     state: Literal[tuple(s.value for s in MovementState)] | None = None  # type: ignore[valid-type]
-    departs_after: datetime.datetime | None = None
-    departs_before: datetime.datetime | None = None
+    departs_after: Moment | None = None
+    departs_before: Moment | None = None
 
 
 def movement_data(movement: MovementRequest, user: Any) -> dict[str, Any]:

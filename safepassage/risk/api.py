@@ -4,7 +4,6 @@ Every handler checks the 'risk' view right first, so a caller without it hears 4
 they sent; a site outside the caller's site scope answers 404 like one that does not exist.
 """
 
-import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -19,6 +18,7 @@ from safepassage.api.schemas import (
     MAX_ID,
     READ_ERRORS,
     WRITE_ERRORS,
+    Moment,
     StrictInput,
     body_doc,
     parse_body,
@@ -40,7 +40,7 @@ class RouteIn(StrictInput):
 
     points: list[tuple[Lat, Lon]] = Field(..., min_length=1, max_length=MAX_POINTS)
     buffer_km: float = Field(10.0, gt=0, le=MAX_BUFFER_KM, allow_inf_nan=False)
-    at: datetime.datetime | None = Field(None, description="Evaluate as at this moment.")
+    at: Moment | None = Field(None, description="Evaluate as at this moment.")
     max_contributions: int = Field(
         DEFAULT_CONTRIBUTIONS,
         ge=0,

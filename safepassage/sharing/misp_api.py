@@ -21,7 +21,7 @@ from safepassage.access import gate
 from safepassage.access.marking import is_partner
 from safepassage.access.policy import Action
 from safepassage.api.errors import InvalidData
-from safepassage.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS
+from safepassage.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, Moment
 from safepassage.intel.models import Incident
 from safepassage.registry.models import Organisation
 from safepassage.sharing import misp, tlp
@@ -31,7 +31,7 @@ MAX_IDS = 500
 
 
 class EventsQuery(Schema):
-    since: datetime.datetime | None = Field(
+    since: Moment | None = Field(
         None, description="Only incidents updated at or after this time (ISO 8601)."
     )
     ids: list[str] = Field(

@@ -20,7 +20,7 @@ from safepassage.access import gate
 from safepassage.access.marking import is_partner
 from safepassage.access.policy import Action
 from safepassage.api.errors import InvalidData
-from safepassage.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, ErrorOut
+from safepassage.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, ErrorOut, Moment
 from safepassage.intel.models import Incident
 from safepassage.registry.models import Organisation
 from safepassage.sharing import tlp
@@ -34,7 +34,7 @@ STIX_CONTENT_TYPE = "application/stix+json;version=2.1"
 
 
 class BundleQuery(Schema):
-    since: datetime.datetime | None = Field(
+    since: Moment | None = Field(
         None, description="Only incidents updated at or after this time (ISO 8601)."
     )
     ids: list[str] = Field(
