@@ -23,8 +23,8 @@ from safepassage.access.policy import Action
 from safepassage.api.errors import InvalidData
 from safepassage.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, Moment
 from safepassage.intel.models import Incident
-from safepassage.registry.models import Organisation
 from safepassage.sharing import misp, tlp
+from safepassage.sharing.stix_api import import_origin
 
 router = Router(tags=["sharing"])
 MAX_IDS = 500
@@ -105,11 +105,7 @@ def misp_events(request: HttpRequest, params: Query[EventsQuery]) -> Any:
 def misp_import(request: HttpRequest, params: Query[MispImportQuery]) -> Any:
     user = request.user
     gate.require(user, Action.ADD, "sharing")
-    origin = None
-    if params.origin is not None:
-        origin = gate.restrict(Organisation.objects.all(), user).filter(pk=params.origin).first()
-        if origin is None:
-            raise InvalidData({"origin": ["No such organisation."]})
+    origin = import_origin(user, params.origin)
     try:
         result = misp.import_events(request.body, actor=user, origin=origin)
     except misp.MispRejected as exc:

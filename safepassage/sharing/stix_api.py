@@ -102,6 +102,16 @@ def stix_bundle(request: HttpRequest, params: Query[BundleQuery]) -> Any:
     return response
 
 
+def import_origin(user: Any, pk: int | None) -> Organisation | None:
+    """The partner organisation an import names as its origin, within the user's scope."""
+    if pk is None:
+        return None
+    origin = gate.restrict(Organisation.objects.all(), user).filter(pk=pk).first()
+    if origin is None:
+        raise InvalidData({"origin": ["No such organisation."]})
+    return origin
+
+
 @router.post(
     "/stix/import",
     response={200: ImportOut, 201: ImportOut, **WRITE_ERRORS},
@@ -116,11 +126,7 @@ def stix_bundle(request: HttpRequest, params: Query[BundleQuery]) -> Any:
 def stix_import(request: HttpRequest, params: Query[ImportQuery]) -> Any:
     user = request.user
     gate.require(user, Action.ADD, "sharing")
-    origin = None
-    if params.origin is not None:
-        origin = gate.restrict(Organisation.objects.all(), user).filter(pk=params.origin).first()
-        if origin is None:
-            raise InvalidData({"origin": ["No such organisation."]})
+    origin = import_origin(user, params.origin)
     try:
         result = import_bundle(
             request.body, actor=user, origin=origin, channel="sync_in" if origin else "stix"

@@ -9,27 +9,20 @@ or, listing every error, none of them.
 
 from __future__ import annotations
 
-import datetime
-import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
-from django.utils.dateparse import parse_datetime
 
 from safepassage.core.management.base import AuditedCommand
-from safepassage.registry.models import Organisation
 from safepassage.sharing import misp, tlp
+from safepassage.sharing.management.commands._common import (
+    organisation,
+    read_input,
+    since_option,
+    write_output,
+)
 from safepassage.sharing.services import PartnerReader
-
-
-def _organisation(name: str) -> Organisation:
-    found: Organisation | None = Organisation.objects.filter(name=name).first()
-    if found is None and name.isascii() and name.isdigit() and len(name) < 19:
-        found = Organisation.objects.filter(pk=int(name)).first()
-    if found is None:
-        raise CommandError(f"No organisation named {name!r}.")
-    return found
 
 
 class Command(AuditedCommand):
@@ -59,39 +52,18 @@ class Command(AuditedCommand):
             raise CommandError(str(exc)) from exc
 
     def _export(self, options: dict[str, Any]) -> None:
-        since = None
-        if options["since"]:
-            since = parse_datetime(options["since"])
-            if since is None:
-                raise CommandError(f"--since {options['since']!r} is not an ISO 8601 time.")
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=datetime.UTC)
-        partner = _organisation(options["partner"]) if options["partner"] else None
+        since = since_option(options["since"])
+        partner = organisation(options["partner"]) if options["partner"] else None
         reader: Any = PartnerReader(partner) if partner is not None else self.user
         result = misp.export_events(reader, partner=partner, actor=self.user, since=since)
         text = misp.dumps(result)
-        if options["output"]:
-            try:
-                with open(options["output"], "w", encoding="utf-8") as out:
-                    out.write(text + "\n")
-            except OSError as exc:
-                raise CommandError(f"Cannot write {options['output']}: {exc}") from exc
-        else:
-            self.stdout.write(text)
+        write_output(self, options["output"], text)
         self.stderr.write(f"{len(result.events)} events, marked {tlp.label(result.marking)}.")
 
     def _import(self, options: dict[str, Any]) -> None:
-        path = options["file"]
-        try:
-            if path == "-":
-                data = sys.stdin.buffer.read(misp.MAX_BYTES + 1)
-            else:
-                with open(path, "rb") as handle:
-                    data = handle.read(misp.MAX_BYTES + 1)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc}") from exc
-        origin = _organisation(options["origin"]) if options["origin"] else None
-        owner = _organisation(options["owner"]) if options["owner"] else None
+        data = read_input(options["file"], misp.MAX_BYTES)
+        origin = organisation(options["origin"]) if options["origin"] else None
+        owner = organisation(options["owner"]) if options["owner"] else None
         try:
             result = misp.import_events(data, actor=self.user, origin=origin, owner=owner)
         except misp.MispRejected as exc:

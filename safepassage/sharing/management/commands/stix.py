@@ -9,30 +9,23 @@ every error, none of it.
 
 from __future__ import annotations
 
-import datetime
 import json
-import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
-from django.utils.dateparse import parse_datetime
 
 from safepassage.core.management.base import AuditedCommand
-from safepassage.registry.models import Organisation
 from safepassage.sharing import tlp
+from safepassage.sharing.management.commands._common import (
+    organisation,
+    read_input,
+    since_option,
+    write_output,
+)
 from safepassage.sharing.services import PartnerReader, personal_data_allowed
 from safepassage.sharing.stix import collect, record_export
 from safepassage.sharing.stix_import import MAX_BYTES, BundleRejected, import_bundle
-
-
-def _organisation(name: str) -> Organisation:
-    found = Organisation.objects.filter(name=name).first()
-    if found is None and name.isdigit():
-        found = Organisation.objects.filter(pk=int(name)).first()
-    if found is None:
-        raise CommandError(f"No organisation named {name!r}.")
-    return found
 
 
 class Command(AuditedCommand):
@@ -62,43 +55,22 @@ class Command(AuditedCommand):
             raise CommandError(str(exc)) from exc
 
     def _export(self, options: dict[str, Any]) -> None:
-        since = None
-        if options["since"]:
-            since = parse_datetime(options["since"])
-            if since is None:
-                raise CommandError(f"--since {options['since']!r} is not an ISO 8601 time.")
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=datetime.UTC)
-        partner = _organisation(options["partner"]) if options["partner"] else None
+        since = since_option(options["since"])
+        partner = organisation(options["partner"]) if options["partner"] else None
         reader: Any = PartnerReader(partner) if partner is not None else self.user
         include_text = options["text"] and (partner is None or personal_data_allowed(partner))
         export = collect(reader, since=since, include_text=include_text)
         text = json.dumps(export.bundle(), indent=2, ensure_ascii=False)
         if partner is not None:
             record_export(export, partner, channel="export", actor=self.user)
-        if options["output"]:
-            try:
-                with open(options["output"], "w", encoding="utf-8") as out:
-                    out.write(text + "\n")
-            except OSError as exc:
-                raise CommandError(f"Cannot write {options['output']}: {exc}") from exc
-        else:
-            self.stdout.write(text)
+        write_output(self, options["output"], text)
         self.stderr.write(
             f"{len(export.rows)} incidents and reports, marked {tlp.label(export.marking)}."
         )
 
     def _import(self, options: dict[str, Any]) -> None:
-        path = options["file"]
-        try:
-            if path == "-":
-                data = sys.stdin.buffer.read(MAX_BYTES + 1)
-            else:
-                with open(path, "rb") as handle:
-                    data = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc}") from exc
-        origin = _organisation(options["origin"]) if options["origin"] else None
+        data = read_input(options["file"], MAX_BYTES)
+        origin = organisation(options["origin"]) if options["origin"] else None
         try:
             result = import_bundle(data, actor=self.user, origin=origin)
         except BundleRejected as exc:
