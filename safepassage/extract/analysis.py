@@ -130,6 +130,7 @@ def build_analysis(
             for r in regions
         )
     ]
+    regions = _regions_outside_names(places, regions)
     places += regions
     places.sort(key=lambda p: (p.start, p.end))
     persons = [(s, e) for s, e, label in entities if label == "PERSON"]
@@ -159,6 +160,32 @@ def build_analysis(
         home_country=home,
         digest_dates=digest_dates,
     )
+
+
+def _regions_outside_names(
+    places: list[PlaceMention], regions: list[PlaceMention]
+) -> list[PlaceMention]:
+    """Drop a regional phrase inside a finer Pakistani place name ("Waziristan" in "North
+    Waziristan"); a name used as a modifier there ("North Waziristan militants") still says
+    where, so it becomes a weak location instead of the broader region."""
+    kept = []
+    for region in regions:
+        inside = [
+            p
+            for p in places
+            if p.place is not None
+            and p.place.country == "PK"
+            and p.place.precision not in ("country", "province")
+            and p.start <= region.start
+            and region.end <= p.end
+        ]
+        for place in inside:
+            if place.modifier:
+                place.modifier = False
+                place.weak = True
+        if not inside:
+            kept.append(region)
+    return kept
 
 
 def _paragraph_starts(text: str, start: int, limit: int) -> list[int]:

@@ -66,7 +66,7 @@ _PLURAL_NOUNS = (
     "rangers|levies|commandos|sepoys|paramilitaries|family members|relatives|"
     "chinese|pakistanis|afghans|indians|iranians|americans|foreigners|"
     "bystanders|shoppers|protesters|teachers|doctors|journalists|lawyers|leaders|elders|"
-    "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|"
+    "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|volunteers|"
     r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
@@ -107,7 +107,9 @@ _GENERIC_GROUPS = frozenset({"people", "persons", "others", "person", "bodies"})
 _KILL_VERB = re.compile(
     r"\b(?P<verb>killing|kills|kill|killed|dead|died|dies|die|martyred|slain|perished|"
     r"(?:hacked|stabbed|beaten|burnt|burned|bludgeoned)\s+to\s+death|lynched|"
-    r"shot\s+dead|gunned\s+down|lost\s+(?:their|his|her)\s+li(?:ves|fe)|"
+    r"shot\s+dead|gunned\s+down|guns?\s+down|gunning\s+down|shoots?\s+dead|shooting\s+dead|"
+    r"found\s+dead|(?<=bodies\s)found|(?<=bodies\swere\s)found|(?<=bodies\s)recovered|"
+    r"(?<=bodies\swere\s)recovered|lost\s+(?:their|his|her)\s+li(?:ves|fe)|"
     r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
     r"(?:(?:death\s+)?toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|fatalities))"
     r"(?:\s+[^.;]{0,60}?)?\s+(?:rose|rises|climbed|climbs|reached|jumped|has\s+risen|stood|stands|of|is|was|to)"
@@ -128,7 +130,7 @@ _AUX = re.compile(
 )
 _FORWARD_BOUNDARY = re.compile(
     r"[.;:!?]|\b(?:in|on|at(?!\s+least)|near|when|after|during|while|since|who|which|that|but|(?<!well\s)as(?!\s+(?:many|well))|by|"
-    r"killing|killed|kills|injuring|injured|injures|wounding|wounded|wounds|"
+    r"killing|killed|kills|injuring|injured|injures|wounding|wounded|wounds|wound|hurt|"
     r"arrest\w*|detain\w*|captur\w*|abduct\w*|kidnap\w*|rescu\w*|missing|"
     r"and\s+(?:injur|wound|kill)\w*)\b",
     re.IGNORECASE,
@@ -147,6 +149,7 @@ _ADDITIVE = re.compile(
     r"\b(?:also|as\s+well|in\s+addition|besides|along\s+with|too)\b", re.IGNORECASE
 )
 _AMONG = re.compile(r"\s*(?:were\s+|are\s+|was\s+)?among\b", re.IGNORECASE)
+_AMONG_BETWEEN = re.compile(r"\s+(?:were\s+|was\s+|are\s+)?among(?:\s+the)?\s+", re.IGNORECASE)
 _INCLUDING = re.compile(
     r"\b(?:including|among\s+them|among\s+whom|of\s+whom|mostly)\b", re.IGNORECASE
 )
@@ -302,6 +305,11 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
     head = items[0]
     between = text[head.end : items[1].start] if len(items) > 1 else ""
     of_them = len(items) > 1 and bool(_OF_THEM.match(text, items[1].start, items[1].end))
+    if len(items) == 2 and _AMONG_BETWEEN.fullmatch(between):
+        # "Three militant commanders among six killed": six, of whom three commanders.
+        items = [items[1], items[0]]
+        head = items[0]
+        between = "including"
     if len(items) > 1 and (_INCLUDING.search(between) or of_them):
         parts = items[1:]
         figure = Figure(
@@ -336,10 +344,22 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
     )
 
 
+_NEXT_CLAUSE = re.compile(
+    rf"(?:,|\band\b)\s*(?:{NUMBER_PATTERN.pattern})(?:\s+[\w'’-]+){{0,3}}?\s*(?:others?\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _region_forward(text: str, start: int, end: int) -> tuple[int, int]:
     boundary = _FORWARD_BOUNDARY.search(text, start, end)
     # "including" lists run over commas, so only a real boundary word ends the phrase.
-    return start, boundary.start() if boundary else end
+    stop = boundary.start() if boundary else end
+    if boundary is not None and boundary.group(0)[:1].isalpha():
+        # "kills one, six wounded": "six" is the subject of the next verb.
+        clause = _NEXT_CLAUSE.search(text, start, stop)
+        if clause is not None:
+            stop = clause.start()
+    return start, stop
 
 
 def _region_backward(text: str, start: int, end: int) -> tuple[int, int]:
@@ -351,7 +371,21 @@ def _region_backward(text: str, start: int, end: int) -> tuple[int, int]:
 
 _LOOSE_WORDS = re.compile(r"\s*((?:[A-Za-z][\w'’-]*\s*){0,4})")
 _PASSIVE_FILLER = frozenset(
-    {"were", "was", "have", "has", "been", "are", "reportedly", "all", "also"}
+    {
+        "were",
+        "was",
+        "have",
+        "has",
+        "been",
+        "are",
+        "reportedly",
+        "all",
+        "also",
+        "said",
+        "feared",
+        "believed",
+        "confirmed",
+    }
 )
 
 
@@ -377,6 +411,12 @@ def _loose_item(text: str, start: int, end: int, forward: bool) -> list[Item]:
         return word.lower() in _STOP_MODIFIERS and not (mixed_case and word.isupper())
 
     if not forward:
+        words = [
+            w
+            for i, w in enumerate(words)
+            # "Al-Qaeda and TTP terrorists": one group of two names.
+            if not (w == "and" and 0 < i < len(words) - 1 and words[i + 1][:1].isupper())
+        ]
         if len(words) > 5 or any(stop(w) and w.lower() not in _PASSIVE_FILLER for w in words):
             return []
         words = [w for w in words if w.lower() not in _PASSIVE_FILLER]
@@ -462,7 +502,21 @@ def _figures_for(
     for match in verb_re.finditer(text, start, end):
         verb = match.group("verb").lower()
         forward = verb in _FORWARD_VERBS or verb.startswith(
-            ("claimed", "claiming", "death", "toll", "number", "put", "received")
+            (
+                "claimed",
+                "claiming",
+                "death",
+                "toll",
+                "number",
+                "put",
+                "received",
+                "gun ",
+                "guns",
+                "gunning",
+                "shoot ",
+                "shoots",
+                "shooting",
+            )
         )
         items: list[Item] = []
         back_start, back_end = _region_backward(text, start, match.start())
@@ -544,8 +598,9 @@ def find_figures(text: str, start: int, end: int) -> list[Figure]:
 def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int | None]:
     """Return ``(total, min, max)`` for a list of figures about one event.
 
-    The best figure is the one stated most often; on a tie, the highest. A lower bound ("at
-    least 12") or figures that disagree set ``min`` and ``max``.
+    The best figure is the highest one stated for everyone: tolls rise as reports come in
+    ("kills 12" ... "toll rises to 13"), so the last and highest is usually the truest. A lower
+    bound ("at least 12") or figures that disagree set ``min`` and ``max``.
     """
     if not figures:
         return None, None, None
@@ -569,8 +624,12 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
         lower = [f.total for f in figures if f.bound == "at_least"]
         return total, (min(lower) if lower and len(by_noun) == 1 else None), None
     counts = Counter(f.total for f in whole)
-    best_count = max(counts.values())
-    total = max(value for value, n in counts.items() if n == best_count)
+    total = max(counts)
+    # No group can be larger than the toll: "13 killed ... 18 militants killed" means 18.
+    larger = [f.total for f in figures if not f.whole and f.total > total]
+    if larger:
+        counts[max(larger)] += 1
+        total = max(larger)
     distinct = sorted(counts)
     low: int | None = None
     high: int | None = None

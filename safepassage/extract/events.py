@@ -13,7 +13,7 @@ from safepassage.extract.analysis import Analysis
 from safepassage.extract.casualties import aggregate
 from safepassage.extract.engagements import Engagement, find_engagements, finish_engagement
 from safepassage.extract.incidents import Incident, find_incidents, is_past
-from safepassage.extract.places import choose_location, location_object
+from safepassage.extract.places import PlaceMention, choose_location, location_object
 
 #: How many sentences at the start of a document count as its lead.
 LEAD_SENTENCES = 3
@@ -41,7 +41,36 @@ def _confidence(filled: int, precision: str | None, background: bool) -> float:
     return round(max(0.05, min(0.95, score)), 2)
 
 
-def _incident_event(analysis: Analysis, incident: Incident, background: bool) -> dict[str, Any]:
+def _refine(
+    analysis: Analysis, place: PlaceMention | None, foreign_sentences: frozenset[int]
+) -> PlaceMention | None:
+    """Narrow a province-wide location ("southwest Pakistan") to a finer place of the same
+    province that names the event elsewhere in the text ("the Quetta blast"), unless that
+    sentence belongs to another incident."""
+    if place is None or place.place is None or place.place.precision not in ("province",):
+        return place
+    province = place.place.admin1
+    for mention in analysis.places:
+        candidate = mention.place
+        if (
+            mention.weak
+            and not mention.modifier
+            and candidate is not None
+            and candidate.admin1 == province
+            and candidate.country == place.place.country
+            and candidate.precision in ("point", "town", "district")
+            and analysis.sentence_of(mention.start) not in foreign_sentences
+        ):
+            return mention
+    return place
+
+
+def _incident_event(
+    analysis: Analysis,
+    incident: Incident,
+    background: bool,
+    foreign_sentences: frozenset[int] = frozenset(),
+) -> dict[str, Any]:
     kinds = [m.kind for m in incident.mentions if m.kind]
     kind = "security_operation" if kinds and "attack" not in kinds else "attack"
     attack_types = [m.attack_type for m in incident.mentions if m.attack_type]
@@ -82,6 +111,7 @@ def _incident_event(analysis: Analysis, incident: Incident, background: bool) ->
         )
         if place is None:
             place = analysis.dateline_place
+    place = _refine(analysis, place, foreign_sentences)
     location = location_object(place.place) if place and place.place else None
     found_date = incident.date
     if found_date is None and not background:
@@ -192,6 +222,11 @@ def build_events(analysis: Analysis) -> list[dict[str, Any]]:
         )
         if not any(m.sentence not in claimed for m in incident.mentions):
             continue
-        events.append((background, incident.start, _incident_event(analysis, incident, background)))
+        foreign = frozenset(
+            m.sentence for other in incidents if other is not incident for m in other.mentions
+        )
+        events.append(
+            (background, incident.start, _incident_event(analysis, incident, background, foreign))
+        )
     events.sort(key=lambda item: (item[0], item[1]))
     return [event for _bg, _start, event in events]

@@ -94,6 +94,18 @@ def _language_error(body: str) -> tuple[str | None, str | None]:
     return "en", None
 
 
+#: Wire-service slugs before a headline: "UPDATE 1-", "REFILE-", "FACTBOX-".
+_WIRE_TAG = re.compile(
+    r"(?m)^[ \t]*(?:(?:UPDATE|WRAPUP|REFILE|CORRECTED|RPT|FACTBOX|INSIGHT|ANALYSIS|EXCLUSIVE|"
+    r"URGENT|BRIEF|TIMELINE|SCENARIOS|NEWSMAKER)(?:[ \t]+\d{1,2})?[ \t]*-[ \t]*)+"
+)
+
+
+def blank_wire_tags(text: str) -> str:
+    """Replace wire slugs by spaces of the same length, so every offset stays true."""
+    return _WIRE_TAG.sub(lambda match: " " * len(match.group(0)), text)
+
+
 def prepare(doc: Document) -> Prepared:
     """Run the checks that need no model: size, content, publication date, language."""
     text = doc.text
@@ -114,6 +126,7 @@ def prepare(doc: Document) -> Prepared:
     language, error = _language_error(text[body_start:])
     if error is not None:
         return Prepared(doc, "", published, 0, error, language, "")
+    text = blank_wire_tags(text)
     # Headline lists glue clauses with ";" ("in Orakzai;Pakistan forces"), which spaCy keeps in
     # one token; a line break of the same length separates them and keeps every offset.
     nlp_text = text.replace(";", "\n")

@@ -117,6 +117,7 @@ _RELATIVE_BEFORE = re.compile(
     r"(?:\s+the)?\s*$",
     re.IGNORECASE,
 )
+_COUNTRY_OWNS = re.compile(r"\b(?:Pakistan|Pak|China|Afghanistan)['’]s\s*$", re.I)
 _PARTY_BEFORE = re.compile(r"\b(?:from|with|by|against|between)\s+(?:the\s+)?$", re.IGNORECASE)
 _NEAR_BEFORE = re.compile(r"\b(?:near|at|outside|close\s+to)(?:\s+the)?\s*$", re.IGNORECASE)
 
@@ -211,9 +212,13 @@ def collect_mentions(
         if key not in cache:
             cache[key] = gazetteer.resolve(key, context, "PK")
         locative, modifier = classify_mention(text, start, end)
-        weak = bool(_ATTACK_AFTER.match(text, end, end + 40)) or bool(
-            _RELATIVE_BEFORE.search(text[max(0, start - 40) : start])
+        before = text[max(0, start - 40) : start]
+        # "in Pakistan's North Waziristan blast": qualified by its country, the name places
+        # the event rather than naming it.
+        named_after = bool(_ATTACK_AFTER.match(text, end, end + 40)) and not _COUNTRY_OWNS.search(
+            before
         )
+        weak = named_after or bool(_RELATIVE_BEFORE.search(before))
         mentions.append(
             PlaceMention(
                 start, end, surface, cache[key], locative and not weak, modifier, weak=weak

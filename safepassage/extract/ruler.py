@@ -57,7 +57,8 @@ _TITLE_BEFORE = re.compile(
     r"\b(?:Dr|Mr|Mrs|Ms|Gen|General|Minister|President|Maulana|Mufti|Sheikh|Syed|Justice|Senator|"
     r"Governor|Col|Maj|Capt|Lt|Brig|Prof|Qari|Hafiz|Haji|Malik|Sardar|Nawab|Mian|Chaudhry)\.?\s+$"
 )
-_NEXT_WORD = re.compile(r"\s+([A-Z][a-z]+)")
+#: The next word on the same line (a headline list puts one headline per line).
+_NEXT_WORD = re.compile(r"[ \t]+([A-Z][a-z]+)")
 #: Capitalised words that may follow a place name without making it part of another name.
 GENERIC_AFTER = frozenset(
     "District Province Division Agency City Valley Town Village Tehsil Region Area Areas Port "

@@ -1,0 +1,115 @@
+"""Wire headlines and headline lists: the shapes that short news items take.
+
+The texts are written for these tests; they follow the patterns of real wire copy (several
+headlines about one event, one per line, with tolls that rise; slugs such as "UPDATE 2-").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from safepassage.extract.casualties import aggregate, find_figures
+from safepassage.extract.pipeline import blank_wire_tags
+from tests.extract.conftest import main_event
+
+Extract = Callable[..., dict[str, Any]]
+
+
+def _dead_and_hurt(text: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    return aggregate(find_figures(text, 0, len(text)))
+
+
+def test_a_place_at_the_end_of_one_headline_is_still_a_place(extract: Extract) -> None:
+    # The next line starts with a capital: that must not make "Mardan" part of a name.
+    event = main_event(
+        extract("Grenade kills two near shrine in Pakistan's Mardan\nTwo pilgrims die in attack")
+    )
+    assert event["location"]["name"] == "Mardan"
+
+
+def test_a_district_named_with_its_country_places_the_event(extract: Extract) -> None:
+    for text in (
+        "Three soldiers die in Pakistan's South Waziristan roadside blast",
+        "Army says four South Waziristan militants killed",
+    ):
+        event = main_event(extract(text))
+        assert event["location"]["admin2"] == "South Waziristan", text
+        assert event["location"]["precision"] == "district", text
+
+
+def test_a_region_is_narrowed_by_the_place_that_names_the_event(extract: Extract) -> None:
+    text = (
+        "Bomb kills five in southwest Pakistan\n"
+        "Toll in southwest Pakistan bombing climbs to 9\n"
+        "Police detain two over Turbat bombing"
+    )
+    event = main_event(extract(text))
+    assert event["location"]["name"] == "Turbat"
+    assert event["location"]["admin1"] == "Balochistan"
+    assert event["fatalities"]["total"] == 9
+
+
+def test_a_place_that_names_another_incident_does_not_narrow_the_region(
+    extract: Extract,
+) -> None:
+    text = (
+        "Gunmen kill four in southwest Pakistan on 3 May 2023.\n"
+        "Last year a bomb in Turbat killed 11 people on 2 March 2022."
+    )
+    events = extract(text, published="2023-05-04")["events"]
+    assert events[0]["location"]["precision"] == "province"
+
+
+def test_the_highest_toll_is_the_best_figure_and_the_others_its_range() -> None:
+    dead, _ = _dead_and_hurt(
+        "A bomb kills 7 at a market. The market bomb toll rises to 15. Market bomb kills 12."
+    )
+    assert dead is not None
+    assert (dead["total"], dead["min"], dead["max"]) == (15, 7, 15)
+
+
+def test_a_group_larger_than_the_toll_raises_it() -> None:
+    dead, _ = _dead_and_hurt("Nine killed in air strikes. Air strikes kill 14 militants.")
+    assert dead is not None and dead["total"] == 14
+
+
+def test_a_part_among_a_toll_is_a_breakdown_not_an_addition() -> None:
+    dead, _ = _dead_and_hurt("Two commanders among eight killed in clash")
+    assert dead is not None and dead["total"] == 8
+
+
+def test_the_wounded_after_a_comma_are_not_counted_dead() -> None:
+    dead, hurt = _dead_and_hurt("Shelling kills two, nine wounded")
+    assert dead is not None and hurt is not None
+    assert (dead["total"], hurt["total"]) == (2, 9)
+    dead, hurt = _dead_and_hurt("Raiders kill 3 guards, wound 6")
+    assert dead is not None and hurt is not None
+    assert (dead["total"], hurt["total"]) == (3, 6)
+
+
+def test_other_ways_of_reporting_deaths() -> None:
+    cases = {
+        "Police gun down four suspected robbers": 4,
+        "Five villagers said killed by cross-border fire": 5,
+        "Six bodies found in Kech district": 6,
+        "2 TTP and Lashkar militants killed in shootout": 2,
+        "Three policemen, two peace volunteers killed in ambush": 5,
+    }
+    for text, expected in cases.items():
+        dead, _ = _dead_and_hurt(text)
+        assert dead is not None and dead["total"] == expected, text
+
+
+def test_wire_slugs_are_blanked_and_offsets_kept() -> None:
+    text = "UPDATE 2-Seven killed in Kashmir shelling\nREFILE-Bomb hits bus"
+    blanked = blank_wire_tags(text)
+    assert len(blanked) == len(text)
+    assert "UPDATE" not in blanked and "REFILE" not in blanked
+    assert blanked.index("Seven") == text.index("Seven")
+
+
+def test_a_headline_behind_a_wire_slug_gives_its_event(extract: Extract) -> None:
+    event = main_event(extract("UPDATE 1-Seven killed in Kashmir shelling"))
+    assert event["fatalities"]["total"] == 7
+    assert event["location"]["admin1"] == "Azad Jammu and Kashmir"
