@@ -1,4 +1,4 @@
-"""``safepassage eval``: score the extractor against the seed, corpus and UCDP gold sets.
+"""``safepassage eval``: score the extractor against the seed, corpus, holdout and UCDP gold sets.
 
 Exit codes: 0 when every requested threshold (and, with ``--require-targets``, every target) is
 met; 1 when one is not; 2 for misuse of the command line; 3 when the evaluation cannot run (a
@@ -13,7 +13,14 @@ import os
 import sys
 from pathlib import Path
 
-from safepassage.evaluation.gold import GoldError, GoldSet, limit_set, load_corpus, load_seeds
+from safepassage.evaluation.gold import (
+    GoldError,
+    GoldSet,
+    limit_set,
+    load_corpus,
+    load_holdout,
+    load_seeds,
+)
 from safepassage.evaluation.report import (
     TARGETS,
     Outcome,
@@ -26,7 +33,7 @@ from safepassage.evaluation.runner import ExtractorUnavailable, read_predictions
 from safepassage.evaluation.scoring import SetScore, score_set
 from safepassage.evaluation.ucdp import PUBLISHED_POLICIES, load_ucdp
 
-GOLD_SETS = ("seeds", "corpus", "ucdp")
+GOLD_SETS = ("seeds", "corpus", "holdout", "ucdp")
 UCDP_FILE = "ucdp_pakistan_dev.csv"
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 
@@ -47,13 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``safepassage eval``."""
     parser = argparse.ArgumentParser(
         prog="safepassage eval",
-        description="Score extraction field by field against gold sets (seeds, corpus, ucdp).",
+        description="Score extraction field by field against gold sets (seeds, corpus, holdout, ucdp).",
     )
     parser.add_argument(
         "sets",
         nargs="*",
         metavar="SET",
-        help="gold sets to run: seeds, corpus, ucdp (default: all)",
+        help="gold sets to run: seeds, corpus, holdout, ucdp (default: all)",
     )
     parser.add_argument(
         "--data-dir",
@@ -71,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--gold-dir",
         type=Path,
         default=None,
-        help="the repository's eval/ folder with gold/seeds.json and corpus/ (default: <repo>/eval)",
+        help="the repository's eval/ folder with gold/seeds.json, corpus/ and holdout/ (default: <repo>/eval)",
     )
     parser.add_argument(
         "--limit", type=int, default=None, help="score only the first N documents of each set"
@@ -115,6 +122,8 @@ def _load(
         return limit_set(load_seeds(gold_dir / "gold" / "seeds.json", seeds_dir), args.limit)
     if name == "corpus":
         return limit_set(load_corpus(gold_dir / "corpus"), args.limit)
+    if name == "holdout":
+        return limit_set(load_holdout(gold_dir / "holdout"), args.limit)
     return load_ucdp(data_dir / UCDP_FILE, args.ucdp_published, args.limit)
 
 

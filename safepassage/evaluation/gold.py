@@ -1,4 +1,4 @@
-"""Gold annotations: the data model and the loaders for the seed, corpus and UCDP gold sets.
+"""Gold annotations: the data model and the loaders for the seed, corpus, holdout and UCDP sets.
 
 A gold set is a list of documents, each with the text to give the extractor and the events a
 careful reader finds in it. Only what a gold event states is scored: a field left out of the
@@ -113,6 +113,8 @@ class GoldCount:
     high: int | None = None
     minimum: int | None = None
     maximum: int | None = None
+    #: UCDP only: whether the text states an accepted figure at all (``deaths_stated``).
+    stated: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class GoldEvent:
     optional: bool = False
     date_scored: bool = False
     date: GoldDate | None = None
+    #: UCDP only: a scored date in a text whose headlines report an event (``date_reported``),
+    #: not only a digest's title ("Programme summary ... 9 Feb 13").
+    date_reported: bool | None = None
     location: GoldLocation | None = None
     fatalities: GoldCount | None = None
     injured: GoldCount | None = None
@@ -522,7 +527,17 @@ MAX_CORPUS_LINE_CHARS = 200_000
 
 
 def load_corpus(corpus_dir: Path) -> GoldSet:
-    """Load the hand-written corpus: every ``*.jsonl`` document file plus ``gold.json``.
+    """Load the hand-written corpus (``eval/corpus``): see :func:`load_document_set`."""
+    return load_document_set(corpus_dir, "corpus")
+
+
+def load_holdout(holdout_dir: Path) -> GoldSet:
+    """Load the held-out set (``eval/holdout``), written blind and never used for tuning."""
+    return load_document_set(holdout_dir, "holdout")
+
+
+def load_document_set(corpus_dir: Path, name: str) -> GoldSet:
+    """Load a folder of hand-written documents: every ``*.jsonl`` document file plus ``gold.json``.
 
     Every document must have gold and every gold entry a document, so a typo in an id cannot
     silently drop a document from the score.
@@ -578,7 +593,7 @@ def load_corpus(corpus_dir: Path) -> GoldSet:
     missing = sorted(set(gold_docs) - seen)
     if missing:
         raise GoldError(f"{gold_path}: gold for documents that do not exist: {missing}")
-    return GoldSet(name="corpus", mode="align", documents=tuple(documents))
+    return GoldSet(name=name, mode="align", documents=tuple(documents))
 
 
 def limit_set(gold_set: GoldSet, limit: int | None) -> GoldSet:

@@ -44,6 +44,7 @@ FIELDS = (
     "background",
     "date",
     "date_exact",
+    "date_reported",
     "country",
     "province",
     "province_named",
@@ -52,6 +53,7 @@ FIELDS = (
     "coords_25km_place",
     "coords_25km_named",
     "deaths",
+    "deaths_stated",
     "injured",
     "chinese_deaths",
     "attackers_killed",
@@ -435,6 +437,8 @@ def score_event(
                 gold.date.describe().split(" ±")[0],
                 shown,
             )
+        if gold.date_reported:
+            check("date_reported", not missing and date_correct(gold.date, pred), expected, shown)
     gold_location = gold.location
     if gold_location is not None:
         if gold_location.country is not None:
@@ -483,12 +487,12 @@ def score_event(
             if gold_location.place_named:
                 check("coords_25km_named", not missing and ok, expected, shown)
     if gold.fatalities is not None:
-        check(
-            "deaths",
-            not missing and count_correct(gold.fatalities, pred.get("fatalities")),
-            _describe_count(gold.fatalities),
-            not_found if missing else _describe_predicted_count(pred.get("fatalities")),
-        )
+        deaths_ok = not missing and count_correct(gold.fatalities, pred.get("fatalities"))
+        expected = _describe_count(gold.fatalities)
+        shown = not_found if missing else _describe_predicted_count(pred.get("fatalities"))
+        check("deaths", deaths_ok, expected, shown)
+        if gold.fatalities.stated:
+            check("deaths_stated", deaths_ok, expected, shown)
     if gold.injured is not None:
         check(
             "injured",

@@ -77,6 +77,43 @@ def headline_states_date(text: str) -> bool:
     return _DATE_IN_HEADLINE.search(text) is not None
 
 
+#: Numbers that are not counts: dates, clock times, years, wire slugs, addresses.
+_NOT_A_COUNT = re.compile(
+    rf"{_DATE_IN_HEADLINE.pattern}|\b\d{{3,4}}\s*gmt\b|\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    r"|\b(?:update|wrapup)\s+\d+\b|\bhttps?://\S+|\b\d{1,2}\s+(?:19|20)?\d\d\b(?=\s*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_COUNT = re.compile(r"\b\d{1,4}\b")
+#: Words that report a violent event; a dated text without any is a digest's title only.
+_EVENT_WORD = re.compile(
+    r"\b(?:kill\w*|dead|die[sd]?|death\w*|blast\w*|bomb\w*|attack\w*|strikes?|clash\w*|"
+    r"shot|gun\w*|militants?|explo\w*|ambush\w*|fir(?:e|ing)|shell\w*|wound\w*|injur\w*|"
+    r"bodies|body|abduct\w*|kidnap\w*|raid\w*|operation)\b",
+    re.IGNORECASE,
+)
+
+
+def states_figure(text: str, accepted: set[int], low: int | None, high: int | None) -> bool:
+    """Say whether the text states one of the accepted death figures, in digits or words.
+
+    Dates, clock times, years and slugs ("UPDATE 1") are not read as counts.
+    """
+    from text_to_num import alpha2digit
+
+    cleaned = _NOT_A_COUNT.sub(" ", text)
+    cleaned = alpha2digit(cleaned, "en")
+    for raw in _COUNT.findall(cleaned):
+        value = int(raw)
+        if value in accepted or (low is not None and high is not None and low <= value <= high):
+            return True
+    return False
+
+
+def reports_event(text: str) -> bool:
+    """Say whether any headline reports a violent event (not only a digest's title)."""
+    return _EVENT_WORD.search(text) is not None
+
+
 def headlines_text(text: str) -> str:
     """Return the ``;``-joined headlines of a row one per line."""
     return "\n".join(part.strip() for part in _HEADLINE_SPLIT.split(text) if part.strip())
@@ -118,20 +155,26 @@ def _place_name(name: str) -> str:
 
 
 def names_in_text(text: str, row: dict[str, str]) -> tuple[bool, bool]:
-    """Say whether the headlines name the coded place or district, and the place, district or
-    province (any spelling of it; "Kashmir" for Azad Jammu and Kashmir).
+    """Say whether the headlines name the coded place, and the place, district or province
+    (any spelling of it; "Kashmir" for Azad Jammu and Kashmir).
 
-    The rule is literal on purpose: it measures what the text offers, not what a gazetteer knows.
+    A district named when UCDP coded a village in it does not count as naming the place: the
+    text then locates the event only to a district, often 30-60 km across, and no reader can
+    put it within 25 km of the village. The rule is literal on purpose: it measures what the
+    text offers, not what a gazetteer knows.
     """
-    place = any(
-        mentions(text, _place_name(row.get(column, ""))) for column in ("location", "admin2")
-    )
+    district = _place_name(row.get("admin2", ""))
+    location = _place_name(row.get("location", "")) or district
+    place = mentions(text, location)
+    in_district = place or mentions(text, district)
     canonical = province_key(row.get("admin1"))
     spellings = [
         *province_aliases(canonical or ""),
         *(["kashmir"] if canonical == "Azad Jammu and Kashmir" else []),
     ]
-    province = place or any(mentions(text, spelling) for spelling in spellings if len(spelling) > 3)
+    province = in_district or any(
+        mentions(text, spelling) for spelling in spellings if len(spelling) > 3
+    )
     return place, province
 
 
@@ -172,11 +215,17 @@ def row_to_document(row: dict[str, str], published_policy: str) -> GoldDocument:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("coordinates out of range")
     states_date = headline_states_date(row["text"])
-    place_named, province_named = names_in_text(text, row)
+    # A name in a digest's title ("Jammu and Kashmir Timeline 2017") does not say where an
+    # event happened: the subsets need a headline that reports one.
+    place_named, province_named = (
+        names_in_text(text, row) if reports_event(text) else (False, False)
+    )
+    stated = states_figure(text, {best}, low, high)
     event = GoldEvent(
         label="main event",
         kinds=None,
         date_scored=states_date,
+        date_reported=states_date and reports_event(text),
         date=GoldDate(start=start, end=end, tolerance_days=DATE_TOLERANCE_DAYS)
         if states_date
         else None,
@@ -191,7 +240,7 @@ def row_to_document(row: dict[str, str], published_policy: str) -> GoldDocument:
             place_named=place_named,
             province_named=province_named,
         ),
-        fatalities=GoldCount(totals=(best,), low=low, high=high),
+        fatalities=GoldCount(totals=(best,), low=low, high=high, stated=stated),
     )
     return GoldDocument(
         id=row["id"],

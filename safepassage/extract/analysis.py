@@ -45,6 +45,8 @@ class Analysis:
     #: Dates in digest titles ("media roundup 17 Feb 14"): the digest's day, about a day after
     #: the events it lists; only a fallback for a reported event with no date of its own.
     digest_dates: list[DateMention] = field(default_factory=list)
+    #: The date of a dated dateline ("Karachi, Jul 13 (PTI)"): the day the report was filed.
+    dateline_date: DateMention | None = None
     _starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -54,6 +56,13 @@ class Analysis:
     def base(self) -> date | None:
         """The publication date as a date, if known."""
         return date.fromisoformat(self.published) if self.published else None
+
+    @property
+    def report_base(self) -> date | None:
+        """The day the report speaks from: its dateline's date, else the publication date."""
+        if self.dateline_date is not None and self.dateline_date.value:
+            return date.fromisoformat(self.dateline_date.value)
+        return self.base
 
     def sentence_of(self, offset: int) -> int:
         """Index of the sentence holding ``offset``."""
@@ -112,8 +121,10 @@ def build_analysis(
         parsed = parse_with_dateparser(text[start:end], published)
         if parsed is not None:
             dates.append(DateMention(start, end, text[start:end], parsed[0], parsed[1]))
+    dates = _dated_by_dateline(text, body_start, base, dates)
     dates = sorted(
-        (d for d in dates if not _in_dateline(text, body_start, d.start)), key=lambda d: d.start
+        (d for d in dates if not _in_dateline(text, body_start, d.start, base)),
+        key=lambda d: d.start,
     )
     digest_dates = [d for d in dates if _in_digest_title(text, d.start)]
     dates = [d for d in dates if d not in digest_dates]
@@ -135,9 +146,12 @@ def build_analysis(
     places.sort(key=lambda p: (p.start, p.end))
     persons = [(s, e) for s, e, label in entities if label == "PERSON"]
     dateline_place = None
+    dateline_date = None
     # A dateline opens the body or one of its first paragraphs ("ISLAMABAD: ...").
     for line_start in _paragraph_starts(text, body_start, limit=3):
-        name, _iso, p_start, p_end, _end = dateline(text, line_start)
+        name, iso, p_start, p_end, end = dateline(text, line_start, base)
+        if iso:
+            dateline_date = DateMention(p_start, end, text[p_start:end].strip(), iso, "day")
         if name:
             place = gazetteer.resolve(name, (), "PK")
             if place is not None:
@@ -159,6 +173,7 @@ def build_analysis(
         dateline_place=dateline_place,
         home_country=home,
         digest_dates=digest_dates,
+        dateline_date=dateline_date,
     )
 
 
@@ -208,6 +223,10 @@ _DIGEST = re.compile(
 )
 
 
+#: A listing's title: "Pakistan | 1 Jul 2015".
+_LISTING_TITLE = re.compile(r"\s*[A-Z][\w .&'-]{2,40}\s+\|\s+[\w .,]{4,20}\s*")
+
+
 def _in_digest_title(text: str, offset: int) -> bool:
     """Whether ``offset`` lies in the title of a digest ("morning media roundup 17 Feb 14"):
     that date is the digest's, usually the day after the events it lists."""
@@ -215,15 +234,33 @@ def _in_digest_title(text: str, offset: int) -> bool:
     line_end = min(
         (i for i in (text.find(";", offset), text.find("\n", offset)) if i >= 0), default=len(text)
     )
-    return bool(_DIGEST.search(text, line_start, line_end))
+    return bool(_DIGEST.search(text, line_start, line_end)) or bool(
+        _LISTING_TITLE.fullmatch(text, line_start, line_end)
+    )
 
 
-def _in_dateline(text: str, body_start: int, offset: int) -> bool:
+def _dated_by_dateline(
+    text: str, body_start: int, base: date | None, dates: list[DateMention]
+) -> list[DateMention]:
+    """Resolve the dates of a paragraph that opens with a dated dateline against that date:
+    in "Karachi, Jul 13 (PTI) A bomb today exploded", today is 13 July."""
+    for line_start in _paragraph_starts(text, body_start, limit=3):
+        _name, iso, _s, _e, end = dateline(text, line_start, base)
+        if not iso:
+            continue
+        stop = text.find("\n", end)
+        stop = len(text) if stop < 0 else stop
+        local = find_dates(text, date.fromisoformat(iso), end, stop)
+        dates = [d for d in dates if not end <= d.start < stop] + local
+    return dates
+
+
+def _in_dateline(text: str, body_start: int, offset: int, base: date | None = None) -> bool:
     """Whether ``offset`` lies in a dated dateline: that date is the report's, not an event's."""
     for line_start in _paragraph_starts(text, body_start, limit=3):
         if offset < line_start:
             return False
-        _name, iso, _s, _e, end = dateline(text, line_start)
+        _name, iso, _s, _e, end = dateline(text, line_start, base)
         if iso and offset < end:
             return True
     return False

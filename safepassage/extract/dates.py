@@ -283,13 +283,26 @@ _DATELINE = re.compile(
 )
 
 
-def dateline(text: str, start: int = 0) -> tuple[str | None, str | None, int, int, int]:
-    """Parse a dateline such as ``ISLAMABAD:`` or ``PESHAWAR, June 5, 2024 (Reuters) -``.
+#: An agency dateline in mixed case, the year often left out: "Karachi, Jul 13 (PTI)".
+_AGENCY_DATELINE = re.compile(
+    r"\A\s*(?P<place>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)\s*,\s*"
+    r"(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+(?:19|20)\d\d)?)\s*"
+    r"\((?:PTI|IANS|APP|AFP|AP|Reuters|Xinhua|UNI|ANI|dpa|Bernama|NNI|INP)\)\s*(?:-|—|–|:)?\s*"
+)
+
+
+def dateline(
+    text: str, start: int = 0, base: date | None = None
+) -> tuple[str | None, str | None, int, int, int]:
+    """Parse a dateline such as ``ISLAMABAD:``, ``PESHAWAR, June 5, 2024 (Reuters) -`` or
+    ``Karachi, Jul 13 (PTI)`` (a date without its year takes it from ``base``).
 
     Return ``(place, iso_date, place_start, place_end, dateline_end)``; the place is
     title-cased.
     """
-    match = _DATELINE.match(text[start : start + 200])
+    match = _DATELINE.match(text[start : start + 200]) or _AGENCY_DATELINE.match(
+        text[start : start + 200]
+    )
     if not match:
         return None, None, 0, 0, 0
     place = match.group("place").strip()
@@ -297,7 +310,7 @@ def dateline(text: str, start: int = 0) -> tuple[str | None, str | None, int, in
         return None, None, 0, 0, 0
     iso: str | None = None
     if match.group("date"):
-        found = find_dates(match.group("date"), None)
+        found = find_dates(match.group("date"), base)
         if found and found[0].precision == "day":
             iso = found[0].value
     place_start = start + match.start("place")

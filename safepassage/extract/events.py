@@ -44,12 +44,15 @@ def _confidence(filled: int, precision: str | None, background: bool) -> float:
 def _refine(
     analysis: Analysis, place: PlaceMention | None, foreign_sentences: frozenset[int]
 ) -> PlaceMention | None:
-    """Narrow a province-wide location ("southwest Pakistan") to a finer place of the same
-    province that names the event elsewhere in the text ("the Quetta blast"), unless that
-    sentence belongs to another incident."""
-    if place is None or place.place is None or place.place.precision not in ("province",):
+    """Narrow a regional phrase ("southwest Pakistan") to a finer place of the same province
+    that names the event elsewhere in the text ("the Quetta blast"), unless that sentence
+    belongs to another incident or the name is also used for something else."""
+    if place is None or place.place is None or not place.region:
         return place
     province = place.place.admin1
+    # A name also used for a project ("the Dasu hydropower project") may name an attack after
+    # the project rather than the place: the 2024 "Dasu attack" was near Bisham.
+    modifiers = {m.place.id for m in analysis.places if m.modifier and m.place is not None}
     for mention in analysis.places:
         candidate = mention.place
         if (
@@ -59,6 +62,7 @@ def _refine(
             and candidate.admin1 == province
             and candidate.country == place.place.country
             and candidate.precision in ("point", "town", "district")
+            and candidate.id not in modifiers
             and analysis.sentence_of(mention.start) not in foreign_sentences
         ):
             return mention
@@ -124,7 +128,15 @@ def _incident_event(
                 if d.value and not d.weak and not d.past
             ),
             None,
-        ) or next((d for d in analysis.digest_dates if d.value and d.precision == "day"), None)
+        ) or next(
+            # The earliest digest: a digest appears on or after the day of what it lists.
+            (
+                d
+                for d in sorted(analysis.digest_dates, key=lambda d: d.value or "")
+                if d.value and d.precision == "day"
+            ),
+            analysis.dateline_date,
+        )
     date = _date_object(found_date)
     filled = sum(bool(x) for x in (date, location, fatalities, perpetrators))
     return {

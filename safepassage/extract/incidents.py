@@ -59,7 +59,8 @@ _RESPONSIBILITY = re.compile(
     r"\b(?:claim\w*|responsib\w*|blam\w*|behind|attribut\w*|accus\w*)\b", re.IGNORECASE
 )
 _DEATH_WORD = re.compile(
-    r"\b(?:killed|shot\s+dead|gunned\s+down|martyred|slain|dies|died)\b", re.IGNORECASE
+    r"\b(?:killed|shot\s+dead|gunned\s+down|martyred|slain|dies|died|killing\s+of)\b",
+    re.IGNORECASE,
 )
 _REFERS_BACK = re.compile(
     r"\s*(?:That|This|The)\s+(?:attack|bombing|blast|assault|explosion|ambush|incident)\b"
@@ -293,7 +294,7 @@ def find_incidents(
 def is_past(incident: Incident, analysis: Analysis) -> bool:
     """Whether the text recalls the incident rather than reporting it."""
     found = incident.date
-    base = analysis.base
+    base = analysis.report_base
     if found is not None:
         if found.past:
             return True

@@ -110,6 +110,17 @@ _SPEAKER_IN_BEFORE = re.compile(
     r"spokesm[ae]n|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )
+#: "officials in Urumqi said", "police in Quetta told reporters": a speaker (not "an attack
+#: on police in Quetta").
+_SPEECH_AFTER = re.compile(
+    r"[^.;\n]{0,40}?\b(?:said|says|say|told|added|confirmed|stated|reported|announced|claimed|"
+    r"recalled|noted|warned)\b",
+    re.IGNORECASE,
+)
+_ORIGIN_BEFORE = re.compile(
+    r"\b(?:residents?|natives?|hailing|belonging|hailed|originally)\s+(?:from|of|to)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 #: "north of Besham", "30 km from Quetta": a reference point, not the scene itself.
 _RELATIVE_BEFORE = re.compile(
     r"\b(?:(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?\s+of|"
@@ -168,7 +179,13 @@ def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     modifier = bool(_DEMONYM_AFTER.match(after)) and not locative
     # "firing from India", "talks with China": a party or a direction, not the scene;
     # "officials in Urumqi said": where the speaker is, not where it happened.
-    if _PARTY_BEFORE.search(before) or _SPEAKER_IN_BEFORE.search(before):
+    speaker_in = _SPEAKER_IN_BEFORE.search(before)
+    # "police in Quetta" may be the target ("an attack on police in Quetta"), not a speaker.
+    speaker = speaker_in is not None and (
+        not speaker_in.group(0).lower().startswith("police") or bool(_SPEECH_AFTER.match(after))
+    )
+    # "residents of Punjab killed in Kalat": where the victims come from.
+    if _PARTY_BEFORE.search(before) or speaker or _ORIGIN_BEFORE.search(before):
         modifier = True
     if _PROJECT_AFTER.match(after):
         # "near the Dasu hydropower plant" places the event; "working on the Dasu project" and

@@ -189,8 +189,14 @@ def test_it_loads_the_whole_dev_file() -> None:
     [
         ("Bomb kills 5 in Peshawar.", {}, (True, True)),
         (
+            # The district alone does not name the coded village (see names_in_text).
             "Blast in Khyber tribal region",
             {"admin2": "Khyber agency", "location": "Bara town"},
+            (False, True),
+        ),
+        (
+            "Blast in Khyber tribal region",
+            {"admin2": "Khyber agency", "location": "Khyber agency"},
             (True, True),
         ),
         (
@@ -220,3 +226,53 @@ def test_it_marks_rows_whose_headlines_name_the_coded_place(
     from safepassage.evaluation.ucdp import names_in_text
 
     assert names_in_text(headline, row(**fields)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Gunmen kill four in Mastung", True),
+        ("Four dead after clash near Wana", True),
+        ("Blast toll climbs to twenty-three", False),
+        # Dates, clock times, years and slugs are not counts.
+        ("Programme summary of AVT Khyber News 1600 gmt 4 Feb 13", False),
+        ("UPDATE 4-Gunmen storm office", False),
+        ("Timeline of attacks, 2004", False),
+    ],
+)
+def test_it_decides_whether_the_text_states_the_death_figure(text: str, expected: bool) -> None:
+    from safepassage.evaluation.ucdp import states_figure
+
+    assert states_figure(text, {4}, None, None) is expected
+
+
+def test_a_figure_inside_the_low_high_range_counts_as_stated() -> None:
+    from safepassage.evaluation.ucdp import states_figure
+
+    assert states_figure("Seven killed in ambush", {5}, 4, 8)
+    assert not states_figure("Nine killed in ambush", {5}, 4, 8)
+
+
+def test_only_dated_texts_that_report_an_event_count_for_date_reported(tmp_path: Path) -> None:
+    rows = [
+        row(id="ucdp-1", text="Programme summary of AVT Khyber News 1600 gmt 4 Feb 13"),
+        row(id="ucdp-2", text="Programme summary 4 Feb 13;Bomb kills 5 in Peshawar"),
+        row(id="ucdp-3", text="Bomb kills 5 in Peshawar"),
+    ]
+    gold = load_ucdp(write_csv(tmp_path / "u.csv", rows))
+    flags = {d.id: (d.events[0].date_scored, d.events[0].date_reported) for d in gold.documents}
+    assert flags == {
+        "ucdp-1": (True, False),
+        "ucdp-2": (True, True),
+        "ucdp-3": (False, False),
+    }
+    deaths_stated = {d.id: d.events[0].fatalities.stated for d in gold.documents}  # type: ignore[union-attr]
+    assert deaths_stated == {"ucdp-1": False, "ucdp-2": True, "ucdp-3": True}
+
+
+def test_a_digest_title_does_not_name_the_place_of_an_event(tmp_path: Path) -> None:
+    rows = [row(text="Peshawar news summary 1600 gmt 4 Feb 13", admin2="Peshawar district")]
+    gold = load_ucdp(write_csv(tmp_path / "u.csv", rows))
+    location = gold.documents[0].events[0].location
+    assert location is not None
+    assert (location.place_named, location.province_named) == (False, False)

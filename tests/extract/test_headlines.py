@@ -113,3 +113,27 @@ def test_a_headline_behind_a_wire_slug_gives_its_event(extract: Extract) -> None
     event = main_event(extract("UPDATE 1-Seven killed in Kashmir shelling"))
     assert event["fatalities"]["total"] == 7
     assert event["location"]["admin1"] == "Azad Jammu and Kashmir"
+
+
+def test_an_agency_dateline_dates_the_words_that_follow_it(extract: Extract) -> None:
+    text = "Multan, Aug 9 (APP) Two traders were shot dead today near the grain market."
+    event = main_event(extract(text, published="2019-12-31"))
+    assert event["date"]["value"] == "2019-08-09"
+    assert event["background"] is False  # recalled or not is judged from the dateline's day
+    event = main_event(extract("Sukkur, Mar 2 (APP) Gunmen killed a police constable."))
+    assert event["date"] is None or event["date"]["value"].endswith("-03-02")
+
+
+def test_where_victims_come_from_is_not_where_they_died(extract: Extract) -> None:
+    event = main_event(extract("Four labourers from Sindh shot dead in Turbat"))
+    assert event["location"]["name"] == "Turbat"
+    event = main_event(extract("Two residents of Punjab killed in Panjgur"))
+    assert event["location"]["name"] == "Panjgur"
+
+
+def test_police_in_a_town_are_a_target_unless_they_speak(extract: Extract) -> None:
+    event = main_event(extract("Nine killed in bomb attack on police in Sibi"))
+    assert event["location"]["name"] == "Sibi"
+    text = "A roadside bomb killed two soldiers in Kurram, police in Peshawar said."
+    event = main_event(extract(text))
+    assert event["location"]["admin2"] == "Kurram"
