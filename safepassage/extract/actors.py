@@ -414,7 +414,10 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "movement_security",
-            r"\bmovement\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b|\btravel\s+(?:security|guidelines|restrictions)\b|\bconvoy\s+security\b",
+            r"\bmovement\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b"
+            r"|\btravel\s+(?:security|guidelines|restrictions|routes?|plans?)\b|\bconvoys?\b"
+            r"|\bescort(?:s|ed|ing)?\b|\broad\s+(?:movements?|travel|journeys?)\b"
+            r"|\b(?:travel|move|moving)\s+(?:\w+\s+){0,2}by\s+road\b|\broutes?\s+(?:approved|cleared)\b",
         ),
         ("cybercrime", r"\bcyber\s*-?crimes?\b|\bcyber\s+security\b|\bcybersecurity\b"),
     )

@@ -216,6 +216,14 @@ _SPEAKER_AFTER = re.compile(
 )
 
 
+#: A number that measures something else: "for six years", "30 km from", "40 per cent".
+_UNIT_AFTER = re.compile(
+    r"\s*-?\s*(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|km|kilomet(?:re|er)s?|"
+    r"miles?|met(?:re|er)s?|kg|kilograms?|per\s*cent|percent|%|rupees|dollars)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_year(raw: str) -> bool:
     return len(raw) == 4 and raw.isdigit() and 1900 <= int(raw) <= 2100
 
@@ -236,7 +244,7 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
     taken: list[tuple[int, int]] = []
     for match in NUMBER_PATTERN.finditer(text, start, end):
         number = parse_number(match)
-        if number is None or _is_year(match.group("num")):
+        if number is None or _is_year(match.group("num")) or _UNIT_AFTER.match(text, number.end):
             continue
         tail = _ITEM_TAIL.match(text, match.end(), end)
         if tail and _modifiers_ok(tail.group("mods")):
@@ -395,7 +403,10 @@ def _loose_item(text: str, start: int, end: int, forward: bool) -> list[Item]:
     numbers = [
         n
         for n in (parse_number(m) for m in NUMBER_PATTERN.finditer(text, start, end))
-        if n is not None and not n.article and not 1900 <= n.value <= 2100
+        if n is not None
+        and not n.article
+        and not 1900 <= n.value <= 2100
+        and not _UNIT_AFTER.match(text, n.end)
     ]
     if not numbers:
         return []

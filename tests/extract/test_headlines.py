@@ -137,3 +137,20 @@ def test_police_in_a_town_are_a_target_unless_they_speak(extract: Extract) -> No
     text = "A roadside bomb killed two soldiers in Kurram, police in Peshawar said."
     event = main_event(extract(text))
     assert event["location"]["admin2"] == "Kurram"
+
+
+def test_a_number_that_measures_time_or_distance_is_not_a_toll() -> None:
+    dead, _ = _dead_and_hurt("The guard, who had worked at the plant for nine years, died later.")
+    assert dead is None or dead["total"] != 9
+    dead, _ = _dead_and_hurt("A bomb 40 km from Gwadar killed three.")
+    assert dead is not None and dead["total"] == 3
+
+
+def test_escorts_and_road_travel_are_movement_security() -> None:
+    from safepassage.extract.actors import topics_in
+
+    for text in (
+        "Both sides agreed that engineers would only travel by road with police escorts.",
+        "The officials reviewed the convoys that carry Chinese staff to the dam.",
+    ):
+        assert "movement_security" in topics_in(text, [(0, len(text))]), text
