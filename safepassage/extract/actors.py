@@ -119,9 +119,34 @@ def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """Return ``(start, end, canonical name)`` for every armed group named in the span."""
     found = []
     for match in _GROUP_RE.finditer(text, start, end):
+        if _AFFILIATE_BEFORE.search(text, max(start, match.start() - 40), match.start()):
+            continue  # "a group with ties to al-Qaeda": context, not the one who acted
+        if _VICTIM_BEFORE.search(text, max(start, match.start() - 40), match.start()):
+            continue  # "killing two Taliban fighters": the group lost people
+        if _AUTHORITY_AFTER.match(text, match.end(), end):
+            continue  # "Taliban officials said", "a Taliban checkpoint": a government, a target
         index = int(next(key for key, value in match.groupdict().items() if value)[1:])
         found.append((match.start(), match.end(), _GROUP_NAMES[index]))
     return found
+
+
+_VICTIM_BEFORE = re.compile(
+    r"\b(?:killing|killed|kills|kill|wounding|wounded|injuring|injured|targeting|targeted|"
+    r"attacks?\s+on|attacked)\s+(?:(?:the|a|an|two|three|four|five|six|seven|eight|nine|ten|"
+    r"several|many|\d+)\s+)?$",
+    re.IGNORECASE,
+)
+_AUTHORITY_AFTER = re.compile(
+    r"['’]?s?\s*-?\s*(?:officials?|government|administration|authorities|ministry|minister|"
+    r"checkpoints?|check\s+posts?|police|security\s+forces|regime|-run|-led|interior|patrols?|"
+    r"convoys?|posts?|positions?|bases?|camps?|hideouts?|vehicles?)\b",
+    re.IGNORECASE,
+)
+_AFFILIATE_BEFORE = re.compile(
+    r"\b(?:ties|links?|linked|close|allied|aligned|loyal|affiliated|affiliate|inspired|"
+    r"front)\s+(?:to|with|of|for|by)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 
 
 _AUTHORITY_ACTS = re.compile(

@@ -56,7 +56,14 @@ _OPERATION = re.compile(
 )
 _ARREST_ONLY = re.compile(r"\b(?:arrest\w*|apprehended|detained)\b", re.IGNORECASE)
 _RESPONSIBILITY = re.compile(
-    r"\b(?:claim\w*|responsib\w*|blam\w*|behind|attribut\w*|accus\w*)\b", re.IGNORECASE
+    r"\b(?:claim\w*|responsib\w*|blam\w*|behind|attribut\w*|accus\w*|suspect\w*|"
+    r"carried\s+out|involv\w*|linked\s+to|planned|planted|its\s+(?:fighters|men|members))\b",
+    re.IGNORECASE,
+)
+_HABITUAL_BEFORE = re.compile(
+    r"\b(?:which|who|that)\s+(?:has|have|had)\s+(?:also\s+|repeatedly\s+|previously\s+|often\s+)?"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
 )
 _DEATH_WORD = re.compile(
     r"\b(?:killed|shot\s+dead|gunned\s+down|martyred|slain|dies|died|killing\s+of)\b",
@@ -164,6 +171,12 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
             attack_type, anchor = name, start + match.start()
             break
     operation = _OPERATION.search(sentence)
+    if attack_type is not None and _HABITUAL_BEFORE.search(text, max(start, anchor - 40), anchor):
+        # "ISKP, which has attacked foreigners ...": the group's record, not an event.
+        perpetrators = perpetrators_in(text, start, end)
+        if perpetrators and _RESPONSIBILITY.search(sentence):
+            return Mention(index, start, end, start, None, None, None, None, [], perpetrators, [])
+        return None
     figures = find_figures(text, start, end)
     dead = [f for f in figures if f.kind == "dead"]
     death = _DEATH_WORD.search(sentence)

@@ -117,6 +117,11 @@ _SPEECH_AFTER = re.compile(
     r"recalled|noted|warned)\b",
     re.IGNORECASE,
 )
+_JOURNEY_BEFORE = re.compile(
+    r"\b(?:returning|returned|coming|travell?ing|travell?ed|heading|headed|bound|going|"
+    r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$",
+    re.IGNORECASE,
+)
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:residents?|natives?|hailing|belonging|hailed|originally)\s+(?:from|of|to)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -235,7 +240,9 @@ def collect_mentions(
         named_after = bool(_ATTACK_AFTER.match(text, end, end + 40)) and not _COUNTRY_OWNS.search(
             before
         )
-        weak = named_after or bool(_RELATIVE_BEFORE.search(before))
+        # "returning from the holy city of Mashhad": a journey's end, not the scene.
+        journey = bool(_JOURNEY_BEFORE.search(text[max(0, start - 80) : start]))
+        weak = named_after or journey or bool(_RELATIVE_BEFORE.search(before))
         mentions.append(
             PlaceMention(
                 start, end, surface, cache[key], locative and not weak, modifier, weak=weak

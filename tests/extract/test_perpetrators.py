@@ -1,0 +1,63 @@
+"""Who did it: claims, suspicions and the groups a text names for other reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.extract.conftest import main_event
+
+Extract = Callable[..., dict[str, Any]]
+
+
+def _perpetrators(event: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(p["name"], p["relation"]) for p in event["perpetrators"]}
+
+
+def test_a_suspicion_in_a_later_sentence_joins_the_attack(extract: Extract) -> None:
+    text = (
+        "Gunmen shot dead a shopkeeper in Quetta on Friday. "
+        "Police said they suspected Lashkar-e-Jhangvi."
+    )
+    event = main_event(extract(text, published="2023-06-03"))
+    assert _perpetrators(event) == {("Lashkar-e-Jhangvi", "suspected")}
+
+
+def test_a_group_named_for_its_ties_is_not_a_perpetrator(extract: Extract) -> None:
+    text = (
+        "A bomb killed four people at a market in Parachinar on Monday. "
+        "Lashkar-e-Jhangvi, a group with links to al-Qaeda, claimed the bombing."
+    )
+    event = main_event(extract(text, published="2023-06-05"))
+    assert _perpetrators(event) == {("Lashkar-e-Jhangvi", "claimed")}
+
+
+def test_a_government_and_its_fighters_are_not_perpetrators(extract: Extract) -> None:
+    text = (
+        "A mine exploded under a Taliban patrol near Kunduz on Monday, killing three Taliban "
+        "fighters, Taliban officials said. Islamic State Khorasan Province, the group's regional "
+        "branch, said its fighters had planted the mine."
+    )
+    event = main_event(extract(text, published="2023-06-05"))
+    assert _perpetrators(event) == {("Islamic State Khorasan Province", "claimed")}
+
+
+def test_a_groups_record_is_not_a_new_event(extract: Extract) -> None:
+    text = (
+        "Gunmen killed a Chinese technician near Kunduz on Monday, officials said. "
+        "They suspected Islamic State Khorasan Province, which has attacked foreigners before "
+        "and says China oppresses Muslims in Xinjiang."
+    )
+    events = extract(text, published="2023-06-05")["events"]
+    assert [e["location"]["admin1"] for e in events if e["kind"] == "attack"] == ["Kunduz"]
+    assert _perpetrators(events[0]) == {("Islamic State Khorasan Province", "suspected")}
+
+
+def test_where_travellers_were_going_or_coming_from_is_not_the_scene(extract: Extract) -> None:
+    text = (
+        "A roadside bomb hit a bus near Mastung on Sunday, killing six pilgrims. "
+        "They were returning from the holy city of Mashhad when the bomb went off."
+    )
+    events = extract(text, published="2023-06-05")["events"]
+    assert len(events) == 1
+    assert events[0]["location"]["name"] == "Mastung"
