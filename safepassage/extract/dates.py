@@ -277,7 +277,8 @@ def metadata_date(text: str) -> tuple[str | None, int]:
 _DATELINE = re.compile(
     r"\A\s*(?P<place>[A-Z][A-Z .'\-]{2,30}?)"
     r"(?:\s*,\s*[A-Z][a-z]+)?"  # "PESHAWAR, Pakistan"
-    r"(?:\s*[,(]\s*(?P<date>[A-Za-z]+\.?\s+\d{1,2},?\s+(?:19|20)\d\d|\d{1,2}\s+[A-Za-z]+\.?,?\s+(?:19|20)\d\d))?"
+    r"(?:\s*[,(]\s*(?P<date>[A-Z][a-z]+\.?\s+\d{1,2}(?:,?\s+(?:19|20)\d\d)?"
+    r"|\d{1,2}\s+[A-Z][a-z]+\.?(?:,?\s+(?:19|20)\d\d)?))?"
     r"(?:\s*\)?\s*\((?:[A-Za-z .]+)\))?"  # "(Reuters)"
     r"\s*(?::|—|–|-{1,2})\s",
 )

@@ -147,15 +147,32 @@ class Incident:
         return min(m.start for m in self.mentions)
 
 
-def _best_date(dates: list[DateMention], anchor: int) -> DateMention | None:
+_SPEECH_BEFORE = re.compile(
+    r"\b(?:said|says|told|announced|reported|confirmed|added|stated|disclosed)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _best_date(text: str, dates: list[DateMention], anchor: int) -> DateMention | None:
     usable = [d for d in dates if not d.weak]
     if not usable:
         return None
     rank = {"day": 3, "month": 2, "year": 1, None: 0}
+
+    def spoken(d: DateMention) -> bool:
+        # "... late on Sunday, officials said on Monday": the day of the statement.
+        return bool(_SPEECH_BEFORE.search(text, max(0, d.start - 30), d.start))
+
     # The date nearest the word that reports the attack: "met on Monday ... the bombing in
     # July 2021" dates the bombing to July 2021.
     return max(
-        usable, key=lambda d: (d.value is not None, -abs(d.start - anchor), rank[d.precision])
+        usable,
+        key=lambda d: (
+            d.value is not None,
+            not spoken(d),
+            -abs(d.start - anchor),
+            rank[d.precision],
+        ),
     )
 
 
@@ -213,7 +230,7 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
         anchor=anchor,
         kind=kind,
         attack_type=attack_type if kind == "attack" else None,
-        date=_best_date(analysis.dates_in(start, end), anchor),
+        date=_best_date(text, analysis.dates_in(start, end), anchor),
         place=place,
         figures=figures,
         perpetrators=perpetrators_in(text, start, end),

@@ -154,3 +154,18 @@ def test_escorts_and_road_travel_are_movement_security() -> None:
         "The officials reviewed the convoys that carry Chinese staff to the dam.",
     ):
         assert "movement_security" in topics_in(text, [(0, len(text))]), text
+
+
+def test_the_day_of_a_statement_does_not_date_the_event(extract: Extract) -> None:
+    text = (
+        "Militants blew up a power pylon near Kohlu late on Sunday, cutting supplies to three "
+        "towns, officials said on Monday."
+    )
+    event = main_event(extract(text, published="2024-05-13"))
+    assert event["date"]["value"] == "2024-05-12"
+
+
+def test_an_upper_case_dateline_without_a_year_is_not_an_event_date(extract: Extract) -> None:
+    text = "LARKANA, Sind, June 7 — Gunmen killed two police constables on Thursday evening."
+    event = main_event(extract(text, published="2024-06-07"))
+    assert event["date"]["value"] == "2024-06-06"
