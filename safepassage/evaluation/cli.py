@@ -1,4 +1,5 @@
-"""``safepassage eval``: score the extractor against the seed, corpus, holdout and UCDP gold sets.
+"""``safepassage eval``: score the extractor against the seed, corpus, holdout, holdout_b and UCDP
+gold sets.
 
 Exit codes: 0 when every requested threshold (and, with ``--require-targets``, every target) is
 met; 1 when one is not; 2 for misuse of the command line; 3 when the evaluation cannot run (a
@@ -18,6 +19,7 @@ from safepassage.evaluation.gold import (
     GoldSet,
     limit_set,
     load_corpus,
+    load_document_set,
     load_holdout,
     load_seeds,
 )
@@ -33,7 +35,7 @@ from safepassage.evaluation.runner import ExtractorUnavailable, read_predictions
 from safepassage.evaluation.scoring import SetScore, score_set
 from safepassage.evaluation.ucdp import PUBLISHED_POLICIES, load_ucdp
 
-GOLD_SETS = ("seeds", "corpus", "holdout", "ucdp")
+GOLD_SETS = ("seeds", "corpus", "holdout", "holdout_b", "ucdp")
 UCDP_FILE = "ucdp_pakistan_dev.csv"
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 
@@ -54,13 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``safepassage eval``."""
     parser = argparse.ArgumentParser(
         prog="safepassage eval",
-        description="Score extraction field by field against gold sets (seeds, corpus, holdout, ucdp).",
+        description=(
+            "Score extraction field by field against gold sets "
+            "(seeds, corpus, holdout, holdout_b, ucdp)."
+        ),
     )
     parser.add_argument(
         "sets",
         nargs="*",
         metavar="SET",
-        help="gold sets to run: seeds, corpus, holdout, ucdp (default: all)",
+        help="gold sets to run: seeds, corpus, holdout, holdout_b, ucdp (default: all)",
     )
     parser.add_argument(
         "--data-dir",
@@ -78,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--gold-dir",
         type=Path,
         default=None,
-        help="the repository's eval/ folder with gold/seeds.json, corpus/ and holdout/ (default: <repo>/eval)",
+        help=(
+            "the repository's eval/ folder with gold/seeds.json, corpus/, holdout/ and holdout_b/ "
+            "(default: <repo>/eval)"
+        ),
     )
     parser.add_argument(
         "--limit", type=int, default=None, help="score only the first N documents of each set"
@@ -124,6 +132,9 @@ def _load(
         return limit_set(load_corpus(gold_dir / "corpus"), args.limit)
     if name == "holdout":
         return limit_set(load_holdout(gold_dir / "holdout"), args.limit)
+    if name == "holdout_b":
+        # The second blind set, kept for a final measurement: same layout as the holdout.
+        return limit_set(load_document_set(gold_dir / "holdout_b", "holdout_b"), args.limit)
     return load_ucdp(data_dir / UCDP_FILE, args.ucdp_published, args.limit)
 
 

@@ -1,91 +1,133 @@
-"""The held-out gold set (eval/holdout) loads, matches its documents and runs from the CLI."""
+"""The held-out gold sets (eval/holdout, eval/holdout_b) load, match their documents and run
+from the CLI."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from safepassage.evaluation.cli import GOLD_SETS, main, repo_root
-from safepassage.evaluation.gold import GoldSet, load_holdout, read_json
+from safepassage.evaluation.gold import GoldSet, load_document_set, read_json
 
-HOLDOUT_DIR = repo_root() / "eval" / "holdout"
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One blind set and the mix of documents it was written to have."""
+
+    name: str
+    short_words: tuple[int, int]
+    short_count: int
+    article_words: tuple[int, int]
+    article_count: int
+    digests: int
+    undated: int
+    #: A document of the set with a security operation, its date, for the CLI test.
+    operation_doc: str
+    operation_date: str
+
+    @property
+    def folder(self) -> Path:
+        return repo_root() / "eval" / self.name
+
+
+HELD_OUT = (
+    HeldOut(
+        "holdout", (40, 80), 18, (300, 550), 8, 4, 3, "h05-mastung-ctd-iskp-raid", "2023-09-13"
+    ),
+    HeldOut("holdout_b", (40, 90), 16, (300, 600), 10, 4, 3, "b06-hub-ctd-iskp-raid", "2024-01-11"),
+)
+
+
+@pytest.fixture(scope="module", params=HELD_OUT, ids=lambda held: held.name)
+def held(request: pytest.FixtureRequest) -> HeldOut:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def holdout() -> GoldSet:
-    return load_holdout(HOLDOUT_DIR)
+def gold_set(held: HeldOut) -> GoldSet:
+    return load_document_set(held.folder, held.name)
 
 
-def document_ids() -> list[str]:
-    lines = (HOLDOUT_DIR / "docs.jsonl").read_text(encoding="utf-8").splitlines()
+def document_ids(held: HeldOut) -> list[str]:
+    lines = (held.folder / "docs.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["id"] for line in lines if line.strip()]
 
 
-def test_the_holdout_gold_loads_and_validates(holdout: GoldSet) -> None:
-    assert holdout.name == "holdout"
-    assert holdout.mode == "align"
-    assert len(holdout.documents) == 30
-    for document in holdout.documents:
+def test_the_gold_loads_and_validates(held: HeldOut, gold_set: GoldSet) -> None:
+    assert gold_set.name == held.name
+    assert gold_set.mode == "align"
+    assert len(gold_set.documents) == 30
+    for document in gold_set.documents:
         assert document.events, document.id
         assert any(not event.optional for event in document.events), document.id
         assert document.meta["patterns"], document.id
 
 
-def test_the_gold_file_has_the_corpus_layout() -> None:
-    gold = read_json(HOLDOUT_DIR / "gold.json")
+def test_the_gold_file_has_the_corpus_layout(held: HeldOut) -> None:
+    gold = read_json(held.folder / "gold.json")
     corpus = read_json(repo_root() / "eval" / "corpus" / "gold.json")
     assert set(gold) == set(corpus)
 
 
-def test_every_gold_entry_has_a_document_and_every_document_gold() -> None:
-    ids = document_ids()
+def test_every_gold_entry_has_a_document_and_every_document_gold(held: HeldOut) -> None:
+    ids = document_ids(held)
     assert len(ids) == len(set(ids))
-    gold = read_json(HOLDOUT_DIR / "gold.json")["documents"]
+    gold = read_json(held.folder / "gold.json")["documents"]
     assert set(ids) == set(gold)
 
 
-def test_the_holdout_mixes_reports_articles_and_digests(holdout: GoldSet) -> None:
+def test_the_set_mixes_reports_articles_and_digests(held: HeldOut, gold_set: GoldSet) -> None:
     digests = [
-        document for document in holdout.documents if "headline digest" in document.meta["patterns"]
+        document
+        for document in gold_set.documents
+        if "headline digest" in document.meta["patterns"]
     ]
     words = [
-        len(document.text.split()) for document in holdout.documents if document not in digests
+        len(document.text.split()) for document in gold_set.documents if document not in digests
     ]
-    assert sum(40 <= count <= 80 for count in words) == 18
-    assert sum(300 <= count <= 550 for count in words) == 8
-    assert len(digests) == 4
+    low, high = held.short_words
+    assert sum(low <= count <= high for count in words) == held.short_count
+    low, high = held.article_words
+    assert sum(low <= count <= high for count in words) == held.article_count
+    assert len(digests) == held.digests
     assert all(len(document.text.splitlines()) >= 3 for document in digests)
-    assert sum(document.published is None for document in holdout.documents) == 3
+    assert sum(document.published is None for document in gold_set.documents) == held.undated
 
 
-def test_the_documents_are_valid_extractor_input() -> None:
-    for line in (HOLDOUT_DIR / "docs.jsonl").read_text(encoding="utf-8").splitlines():
+def test_the_documents_are_valid_extractor_input(held: HeldOut) -> None:
+    for line in (held.folder / "docs.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         assert set(record) <= {"id", "text", "published", "title", "url"}
         assert isinstance(record["text"], str) and record["text"].strip()
 
 
-def test_the_cli_runs_the_holdout_set_and_includes_it_by_default(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_the_two_held_out_sets_share_no_document_ids() -> None:
+    first, second = (set(document_ids(held)) for held in HELD_OUT)
+    assert not first & second
+
+
+def test_the_cli_runs_the_set_and_includes_it_by_default(
+    held: HeldOut, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert "holdout" in GOLD_SETS
+    assert held.name in GOLD_SETS
     prediction = {
-        "document": {"id": "h05-mastung-ctd-iskp-raid"},
+        "document": {"id": held.operation_doc},
         "events": [
             {
                 "kind": "security_operation",
                 "background": False,
-                "date": {"value": "2023-09-13", "precision": "day"},
+                "date": {"value": held.operation_date, "precision": "day"},
             }
         ],
     }
     predictions = tmp_path / "predictions.jsonl"
     predictions.write_text(json.dumps(prediction) + "\n", encoding="utf-8")
-    assert main(["holdout", "--predictions", str(predictions), "--json"]) == 0
+    assert main([held.name, "--predictions", str(predictions), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report["sets"]) == {"holdout"}
-    fields = report["sets"]["holdout"]["fields"]
+    assert set(report["sets"]) == {held.name}
+    fields = report["sets"][held.name]["fields"]
     assert fields["event"]["correct"] == 1
     assert fields["date"]["correct"] == 1
