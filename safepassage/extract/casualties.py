@@ -652,13 +652,41 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
     return total, low, high
 
 
+def _attackers_only(figure: Figure) -> bool:
+    return bool(figure.items) and all(item.perpetrator for item in figure.items)
+
+
+def _with_attackers(dead: list[Figure]) -> tuple[int | None, int | None, int | None]:
+    """Fold the death figures, adding attackers counted apart from their victims.
+
+    "The bomb killed five soldiers ... all six attackers were shot dead" is 11 dead: attackers and
+    victims are different people. Not added when a figure may already count both: a toll of
+    everyone ("the toll rose to 38", "13 people") or a breakdown that names attackers.
+    """
+    attackers = [f for f in dead if _attackers_only(f)]
+    victims = [f for f in dead if not _attackers_only(f)]
+    if (
+        not attackers
+        or not victims
+        or any(f.perpetrators or f.whole for f in victims)  # a toll may already count them
+    ):
+        return _combine_totals(dead)
+    total, low, high = _combine_totals(victims)
+    extra = max(f.total for f in attackers)
+    return (
+        None if total is None else total + extra,
+        None if low is None else low + extra,
+        None if high is None else high + extra,
+    )
+
+
 def aggregate(figures: list[Figure]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Fold one event's figures into the schema's ``fatalities`` and ``injured`` objects."""
     dead = [f for f in figures if f.kind == "dead"]
     hurt = [f for f in figures if f.kind == "injured"]
     fatalities: dict[str, Any] | None = None
     if dead:
-        total, low, high = _combine_totals(dead)
+        total, low, high = _with_attackers(dead)
         groups: dict[tuple[str, str | None], int] = {}
         for figure in dead:
             for item in figure.items:

@@ -169,3 +169,14 @@ def test_an_upper_case_dateline_without_a_year_is_not_an_event_date(extract: Ext
     text = "LARKANA, Sind, June 7 — Gunmen killed two police constables on Thursday evening."
     event = main_event(extract(text, published="2024-06-07"))
     assert event["date"]["value"] == "2024-06-06"
+
+
+def test_attackers_killed_apart_from_their_victims_are_added() -> None:
+    dead, _ = _dead_and_hurt(
+        "The raiders killed four guards at the gate. All three attackers were shot dead."
+    )
+    assert dead is not None
+    assert (dead["total"], dead["perpetrators"]) == (7, 3)
+    # A toll of everyone may already count them: not added.
+    dead, _ = _dead_and_hurt("Air strikes killed 20 militants. The toll rose to 38.")
+    assert dead is not None and dead["total"] == 38
