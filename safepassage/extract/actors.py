@@ -327,9 +327,19 @@ def _nationality_near(text: str, start: int, end: int) -> str | None:
     return _country_word(found[-1].group(0)) if found else None
 
 
+#: Religious and courtesy honorifics that are not part of the name.
+_HONORIFIC = re.compile(
+    r"^(?:(?:Mawlawi|Maulvi|Moulvi|Maulana|Mullah|Mufti|Qari|Haji|Dr|Mr|Mrs|Ms|Sir)\.?\s+)+"
+)
+_OWNED_APPOSITION = re.compile(
+    r",\s+(?:the\s+)?(?P<nat>Pakistan|China|Afghanistan|Iran)(?:'s|’s)\s+[a-z]"
+)
+_CLAUSE_BREAK = re.compile(r";|\b(?:between|after|before|while|with)\b")
+
+
 def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
     """Title, organisation and country of the person at ``text[start:end]``."""
-    name = text[start:end].strip()
+    name = _HONORIFIC.sub("", text[start:end].strip()) or text[start:end].strip()
     before = text[max(0, start - 90) : start]
     title_match = _TITLE_BEFORE.search(before)
     title = None
@@ -354,9 +364,16 @@ def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
             country = country or _country_word(nat_word.group(1))
             org = org[nat_word.end() :].strip()
         organisation = org.removeprefix("the ").strip() or None
+    owned = _OWNED_APPOSITION.match(text, end, end + 40)
+    if country is None and owned:
+        # "Zhou Jianming, China's vice-minister of public security"
+        country = _country_word(owned.group("nat"))
     if country is None:
-        # "a Chinese delegation led by ...", "... and China's third highest-ranking official".
-        country = _nationality_near(text, max(lower_bound, start - 60), start)
+        # "a Chinese delegation led by ...", "... and China's third highest-ranking official";
+        # only in the person's own clause ("talks with Chinese officials, after which ...").
+        window = max(lower_bound, start - 60)
+        cut = max((m.end() for m in _CLAUSE_BREAK.finditer(text, window, start)), default=window)
+        country = _nationality_near(text, cut, start)
     if country is None and appositive:
         stop = text.find(".", end, end + 200)
         country = _nationality_near(text, end, stop if stop > 0 else end + 200)

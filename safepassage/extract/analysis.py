@@ -111,7 +111,7 @@ def build_analysis(
     gazetteer: GazetteerLike,
 ) -> Analysis:
     """Collect the offsets the event rules work on."""
-    entities = [e for e in entities if e[0] >= body_start]
+    entities = _join_cut_names(text, [e for e in entities if e[0] >= body_start])
     base = date.fromisoformat(published) if published else None
     dates = find_dates(text, base, body_start)
     covered = [(d.start, d.end) for d in dates]
@@ -144,7 +144,7 @@ def build_analysis(
     regions = _regions_outside_names(places, regions)
     places += regions
     places.sort(key=lambda p: (p.start, p.end))
-    persons = [(s, e) for s, e, label in entities if label == "PERSON"]
+    persons = _persons(text, body_start, entities)
     dateline_place = None
     dateline_date = None
     # A dateline opens the body or one of its first paragraphs ("ISLAMABAD: ...").
@@ -175,6 +175,63 @@ def build_analysis(
         digest_dates=digest_dates,
         dateline_date=dateline_date,
     )
+
+
+def _persons(
+    text: str, body_start: int, entities: list[tuple[int, int, str]]
+) -> list[tuple[int, int]]:
+    """PERSON spans, without a dateline's place the model took for a name ("TASHKURGAN,
+    China:")."""
+    datelines = []
+    for line_start in _paragraph_starts(text, body_start, limit=3):
+        name, _iso, p_start, p_end, _end = dateline(text, line_start)
+        if name:
+            datelines.append((p_start, p_end))
+    return [
+        (start, end)
+        for start, end, label in entities
+        if label == "PERSON" and not any(s < end and start < e for s, e in datelines)
+    ]
+
+
+_LAST_NAME = re.compile(r"[A-Z][a-z]+")
+
+
+def _join_cut_names(text: str, entities: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Join a PERSON span and the one capitalised word the model tagged apart right after it:
+    "Khalid Mahmood" + "Sheikh", "Mawlawi Noor" + "Ahmad" (also a village's name)."""
+    joined: list[tuple[int, int, str]] = []
+    for start, end, label in entities:
+        if (
+            joined
+            and joined[-1][2] == "PERSON"
+            and label in ("PERSON", "GPE", "LOC", "ORG", "NORP")
+            and text[joined[-1][1] : start] == " "
+            and _LAST_NAME.fullmatch(text[start:end])
+        ):
+            joined[-1] = (joined[-1][0], end, "PERSON")
+            continue
+        joined.append((start, end, label))
+    # A last name the model left untagged: "Rana Tanveer" + "Sheikh and ...".
+    for index, (start, end, label) in enumerate(joined):
+        following = _UNTAGGED_LAST.match(text, end)
+        taken = index + 1 < len(joined) and joined[index + 1][0] < end + 30
+        if (
+            label == "PERSON"
+            and following
+            and not (taken and joined[index + 1][0] <= following.end(1))
+        ):
+            if following.group(1) not in _NOT_NAMES:
+                joined[index] = (start, following.end(1), label)
+    return joined
+
+
+_UNTAGGED_LAST = re.compile(r" ([A-Z][a-z]{2,})(?=[,.;:]|\s+(?:and|said|met|who|told)\b)")
+_NOT_NAMES = frozenset(
+    "The This That Police Army Province District Sunday Monday Tuesday Wednesday Thursday "
+    "Friday Saturday January February March April May June July August September October "
+    "November December".split()
+)
 
 
 def _regions_outside_names(

@@ -29,7 +29,12 @@ _AGREEMENT = re.compile(
 )
 _ANNOUNCEMENT = re.compile(
     r"\b(?:announc(?:ed|es|ing|ement)|unveiled|revealed\s+the|launch(?:ed|es)?\s+(?:of\s+)?(?:a|an|the)?|"
-    r"decided|approved|ordered)\b",
+    r"decided|approved|ordered)\b"
+    # "The home minister said on Friday that the province would raise a second battalion": a
+    # security measure stated for the future.
+    r"|\b(?:said|told)\b[^.;]{0,100}?\b(?:would|will)\b[^.;]{0,80}?\b(?:units?|battalions?|"
+    r"force|escorts?|checkposts?|cell|recruits|training|guidelines|protection|convoys?|"
+    r"movements?|patrols?|committees?|scanners|hotline)\b",
     re.IGNORECASE,
 )
 _GENERIC_MEETING = re.compile(

@@ -1,0 +1,52 @@
+"""Engagements: announcements stated as plans, and the people who took part."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Extract = Callable[..., dict[str, Any]]
+
+
+def _engagements(result: dict[str, Any]) -> list[dict[str, Any]]:
+    kinds = ("meeting", "agreement", "announcement")
+    return [e for e in result["events"] if e["kind"] in kinds]
+
+
+def _people(event: dict[str, Any]) -> set[tuple[str, str | None]]:
+    return {(p["name"], p["country"]) for p in event["participants"]}
+
+
+def test_a_security_measure_stated_for_the_future_is_an_announcement(extract: Extract) -> None:
+    text = (
+        "HYDERABAD: Sindh Inspector General Ghulam Haider Jamali said on Monday that a new unit "
+        "would escort every foreign engineer travelling to the coal fields."
+    )
+    events = _engagements(extract(text, published="2024-02-12"))
+    assert [e["kind"] for e in events] == ["announcement"]
+    assert "movement_security" in events[0]["topics"]
+
+
+def test_a_plain_future_remark_is_not_an_announcement(extract: Extract) -> None:
+    text = "The shopkeeper said he would reopen his stall next week."
+    assert _engagements(extract(text, published="2024-02-12")) == []
+
+
+def test_people_and_their_countries(extract: Extract) -> None:
+    text = (
+        "ISLAMABAD: The two countries agreed on Monday to train more police for Chinese "
+        "nationals, after talks between Pakistan's Interior Minister Rana Tanveer Sheikh and Li Qiang, "
+        "China's vice-minister of public security."
+    )
+    events = _engagements(extract(text, published="2024-02-12"))
+    assert _people(events[0]) == {("Rana Tanveer Sheikh", "PK"), ("Li Qiang", "CN")}
+
+
+def test_a_dateline_is_not_a_person_and_honorifics_are_dropped(extract: Extract) -> None:
+    text = (
+        "TORKHAM, Afghanistan: Pakistani commissioner Arif Khan met the Afghan border "
+        "commander Mawlawi Noor Ahmad on Tuesday to discuss the crossing."
+    )
+    events = _engagements(extract(text, published="2024-02-14"))
+    names = {name for name, _country in _people(events[0])}
+    assert names == {"Arif Khan", "Noor Ahmad"}
