@@ -62,14 +62,23 @@ class IncidentFilter(django_filters.FilterSet):
     district = django_filters.CharFilter(
         field_name="admin2", lookup_expr="iexact", label="District"
     )
-    kind = django_filters.ChoiceFilter(choices=_kinds(INCIDENT_KINDS), label="Kind")
-    attack_type = django_filters.ChoiceFilter(choices=AttackType.choices, label="Attack type")
+    kind = django_filters.ChoiceFilter(
+        choices=_kinds(INCIDENT_KINDS), label="Kind", empty_label="Any kind"
+    )
+    attack_type = django_filters.ChoiceFilter(
+        choices=AttackType.choices, label="Attack type", empty_label="Any attack type"
+    )
     nationality = CountryFilter(method="filter_nationality", label="Victims' nationality")
     perpetrator = django_filters.CharFilter(method="filter_perpetrator", label="Perpetrator")
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(), method="filter_source", label="Source"
+        queryset=Source.objects.all(),
+        method="filter_source",
+        label="Source",
+        empty_label="Any source",
     )
-    review_state = django_filters.ChoiceFilter(choices=ReviewState.choices, label="Review state")
+    review_state = django_filters.ChoiceFilter(
+        choices=ReviewState.choices, label="Review state", empty_label="Any review state"
+    )
     has_conflict = django_filters.BooleanFilter(label="Has conflict")
 
     class Meta:
@@ -108,10 +117,14 @@ class EngagementFilter(django_filters.FilterSet):
 
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To")
-    kind = django_filters.ChoiceFilter(choices=_kinds(ENGAGEMENT_KINDS), label="Kind")
+    kind = django_filters.ChoiceFilter(
+        choices=_kinds(ENGAGEMENT_KINDS), label="Kind", empty_label="Any kind"
+    )
     topic = django_filters.CharFilter(method="filter_topic", label="Topic")
     country = CountryFilter(method="filter_country", label="Participant country")
-    review_state = django_filters.ChoiceFilter(choices=ReviewState.choices, label="Review state")
+    review_state = django_filters.ChoiceFilter(
+        choices=ReviewState.choices, label="Review state", empty_label="Any review state"
+    )
 
     class Meta:
         model = Engagement

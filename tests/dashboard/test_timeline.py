@@ -167,3 +167,24 @@ def test_empty_states_tell_no_data_from_no_match(world: World, login: Any) -> No
 def test_the_timeline_needs_a_signed_in_reader(world: World, client: Any) -> None:
     assert client.get(reverse("dashboard:timeline")).status_code == 302
     assert client.get(reverse("dashboard:timeline-json")).status_code == 401
+
+
+def test_the_filter_dropdowns_say_any_instead_of_dashes(world: World, login: Any) -> None:
+    engagement(title="Training talks")
+    client = login("analyst")
+    html = client.get(reverse("dashboard:timeline")).content.decode()
+    assert "---------" not in html
+    assert '<option value="" selected>Any kind</option>' in html
+    assert '<option value="" selected>Any review state</option>' in html
+    form = client.get(reverse("dashboard:timeline")).context["filter"].form
+    assert list(form.fields["kind"].choices)[0] == ("", "Any kind")
+    assert list(form.fields["review_state"].choices)[0] == ("", "Any review state")
+    # A chosen kind keeps "Any kind" as the way back, and the empty choice still filters nothing.
+    html = client.get(reverse("dashboard:timeline") + "?kind=agreement").content.decode()
+    assert '<option value="">Any kind</option>' in html
+    assert '<option value="agreement" selected>' in html
+    page = client.get(reverse("dashboard:timeline") + "?kind=&review_state=")
+    assert page.status_code == 200
+    assert [e.engagement.title for g in page.context["groups"] for e in g.entries] == [
+        "Training talks"
+    ]
