@@ -36,7 +36,9 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("assassination", r"\bassassinat\w*|\btarget(?:ed)?\s+killings?\b"),
         (
             "facility_attack",
-            r"\bstormed\b|\battack\w*\s+on\s+(?:a|an|the)?\s*(?:consulate|embassy|airport|air\s+base|naval\s+base|hotel|office|camp|check\s*post|police\s+station)\b",
+            r"\bstorm(?:ed|ing)?\b|\b(?:attack\w*|assault\w*)\s+(?:on\s+)?(?:a|an|the)?\s*(?:\w+\s+){0,2}"
+            r"(?:consulate|embassy|airport|air\s+base|naval\s+base|hotel|office|camp|garrison|cantonment|"
+            r"check\s*post|checkpoint|post|outpost|police\s+station|compound)s?\b",
         ),
         (
             "armed_assault",
@@ -47,6 +49,12 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\battack(?:ed|ing)?\b(?!s)|\bterror(?:ist)?\s+incident\b|\bclash(?:es|ed)?\b|\bviolence\b",
         ),
     )
+)
+#: Bombing words proper (not projectiles fired in an assault).
+_BOMB = re.compile(
+    r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bIEDs?\b|\blandmines?\b"
+    r"|\bexplosives?\b|\bdetonat\w*",
+    re.IGNORECASE,
 )
 _OPERATION = re.compile(
     r"\b(?:operations?|raids?|raided|arrest(?:s|ed|ing)?|air\s*strikes?|airstrikes?|drone\s+strikes?|"
@@ -187,6 +195,12 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
         if match:
             attack_type, anchor = name, start + match.start()
             break
+    if attack_type == "bombing" and not _BOMB.search(sentence):
+        # Rockets, grenades or mortars fired in an assault on a post, camp or airport: the
+        # assault is the attack, the weapons are how it was fought.
+        facility = dict(ATTACK_TYPES)["facility_attack"].search(sentence)
+        if facility is not None:
+            attack_type, anchor = "facility_attack", start + facility.start()
     operation = _OPERATION.search(sentence)
     if attack_type is not None and _HABITUAL_BEFORE.search(text, max(start, anchor - 40), anchor):
         # "ISKP, which has attacked foreigners ...": the group's record, not an event.

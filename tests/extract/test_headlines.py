@@ -180,3 +180,11 @@ def test_attackers_killed_apart_from_their_victims_are_added() -> None:
     # A toll of everyone may already count them: not added.
     dead, _ = _dead_and_hurt("Air strikes killed 20 militants. The toll rose to 38.")
     assert dead is not None and dead["total"] == 38
+
+
+def test_rockets_fired_in_an_assault_on_a_post_make_a_facility_attack(extract: Extract) -> None:
+    text = "Militants attacked a Frontier Corps post in Zhob with rockets and grenades on Monday."
+    event = main_event(extract(text, published="2024-06-04"))
+    assert event["attack_type"] == "facility_attack"
+    text = "A roadside bomb destroyed an army truck near Zhob on Monday."
+    assert main_event(extract(text, published="2024-06-04"))["attack_type"] == "bombing"
