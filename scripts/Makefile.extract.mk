@@ -6,7 +6,7 @@ BENCH_ARGS ?=
 
 .PHONY: eval bench-extract
 
-## eval: score extraction field by field against the seed, corpus and UCDP gold sets
+## eval: score extraction field by field against the seed, corpus, held-out and UCDP gold sets
 eval:
 	$(PYTHON) -m safepassage.evaluation --workers $$($(PYTHON) -c 'import os; print(os.cpu_count() or 1)') $(EVAL_ARGS)
 
