@@ -11,7 +11,6 @@ from safepassage.extract.dates import DateMention, dateline, find_dates, parse_w
 from safepassage.extract.places import (
     GazetteerLike,
     PlaceMention,
-    classify_mention,
     collect_mentions,
     find_region_mentions,
 )
@@ -121,9 +120,10 @@ def build_analysis(
         parsed = parse_with_dateparser(text[start:end], published)
         if parsed is not None:
             dates.append(DateMention(start, end, text[start:end], parsed[0], parsed[1]))
-    dates = _dated_by_dateline(text, body_start, base, dates)
+    datelines = _datelines(text, body_start, base)
+    dates = _dated_by_dateline(text, datelines, dates)
     dates = sorted(
-        (d for d in dates if not _in_dateline(text, body_start, d.start, base)),
+        (d for d in dates if not any(dl.iso and dl.start <= d.start < dl.end for dl in datelines)),
         key=lambda d: d.start,
     )
     digest_dates = [d for d in dates if _in_digest_title(text, d.start)]
@@ -144,20 +144,31 @@ def build_analysis(
     regions = _regions_outside_names(places, regions)
     places += regions
     places.sort(key=lambda p: (p.start, p.end))
-    persons = _persons(text, body_start, entities)
+    # A dateline's place is not a person ("TASHKURGAN, China:" read as a name).
+    persons = [
+        (start, end)
+        for start, end, label in entities
+        if label == "PERSON"
+        and not any(dl.place_start < end and start < dl.place_end for dl in datelines)
+    ]
     dateline_place = None
     dateline_date = None
-    # A dateline opens the body or one of its first paragraphs ("ISLAMABAD: ...").
-    for line_start in _paragraph_starts(text, body_start, limit=3):
-        name, iso, p_start, p_end, end = dateline(text, line_start, base)
-        if iso:
-            dateline_date = DateMention(p_start, end, text[p_start:end].strip(), iso, "day")
-        if name:
-            place = gazetteer.resolve(name, (), "PK")
-            if place is not None:
-                locative, _ = classify_mention(text, p_start, p_end)
-                dateline_place = PlaceMention(p_start, p_end, name, place, True, False)
-            break
+    # A dateline opens the body or one of its first paragraphs ("ISLAMABAD: ..."): the first.
+    if datelines:
+        first = datelines[0]
+        if first.iso:
+            dateline_date = DateMention(
+                first.place_start,
+                first.end,
+                text[first.place_start : first.end].strip(),
+                first.iso,
+                "day",
+            )
+        place = gazetteer.resolve(first.name, (), "PK")
+        if place is not None:
+            dateline_place = PlaceMention(
+                first.place_start, first.place_end, first.name, place, True, False
+            )
     countries = [p.place.country for p in places if p.place is not None]
     home = None
     if countries:
@@ -177,21 +188,26 @@ def build_analysis(
     )
 
 
-def _persons(
-    text: str, body_start: int, entities: list[tuple[int, int, str]]
-) -> list[tuple[int, int]]:
-    """PERSON spans, without a dateline's place the model took for a name ("TASHKURGAN,
-    China:")."""
-    datelines = []
+@dataclass(frozen=True)
+class Dateline:
+    """A dateline opening one of the first paragraphs: "PESHAWAR, June 5 (Reuters) -"."""
+
+    start: int  # where its paragraph starts
+    name: str
+    iso: str | None
+    place_start: int
+    place_end: int
+    end: int
+
+
+def _datelines(text: str, body_start: int, base: date | None) -> list[Dateline]:
+    """The datelines of the first three paragraphs, parsed once per document."""
+    found = []
     for line_start in _paragraph_starts(text, body_start, limit=3):
-        name, _iso, p_start, p_end, _end = dateline(text, line_start)
+        name, iso, p_start, p_end, end = dateline(text, line_start, base)
         if name:
-            datelines.append((p_start, p_end))
-    return [
-        (start, end)
-        for start, end, label in entities
-        if label == "PERSON" and not any(s < end and start < e for s, e in datelines)
-    ]
+            found.append(Dateline(line_start, name, iso, p_start, p_end, end))
+    return found
 
 
 _LAST_NAME = re.compile(r"[A-Z][a-z]+")
@@ -297,36 +313,21 @@ def _in_digest_title(text: str, offset: int) -> bool:
 
 
 def _dated_by_dateline(
-    text: str, body_start: int, base: date | None, dates: list[DateMention]
+    text: str, datelines: list[Dateline], dates: list[DateMention]
 ) -> list[DateMention]:
     """Resolve the dates of a paragraph that opens with a dated dateline against that date:
-    in "Karachi, Jul 13 (PTI) A bomb today exploded", today is 13 July."""
-    for line_start in _paragraph_starts(text, body_start, limit=3):
-        _name, iso, _s, _e, end = dateline(text, line_start, base)
-        if not iso:
+    in "Karachi, Jul 13 (PTI) A bomb today exploded", today is 13 July. (The dateline's own
+    date is the report's, not an event's: the caller drops it.)"""
+    for found in datelines:
+        if not found.iso:
             continue
-        stop = text.find("\n", end)
+        stop = text.find("\n", found.end)
         stop = len(text) if stop < 0 else stop
-        local = find_dates(text, date.fromisoformat(iso), end, stop)
-        dates = [d for d in dates if not end <= d.start < stop] + local
+        local = find_dates(text, date.fromisoformat(found.iso), found.end, stop)
+        dates = [d for d in dates if not found.end <= d.start < stop] + local
     return dates
-
-
-def _in_dateline(text: str, body_start: int, offset: int, base: date | None = None) -> bool:
-    """Whether ``offset`` lies in a dated dateline: that date is the report's, not an event's."""
-    for line_start in _paragraph_starts(text, body_start, limit=3):
-        if offset < line_start:
-            return False
-        _name, iso, _s, _e, end = dateline(text, line_start, base)
-        if iso and offset < end:
-            return True
-    return False
 
 
 def publication_date_from_dateline(text: str, body_start: int) -> str | None:
     """Return the date of a dated dateline ("PESHAWAR, June 5, 2024 (Reuters) -"), if any."""
-    for line_start in _paragraph_starts(text, body_start, limit=3):
-        _name, iso, _s, _e, _end = dateline(text, line_start)
-        if iso:
-            return iso
-    return None
+    return next((found.iso for found in _datelines(text, body_start, None) if found.iso), None)
