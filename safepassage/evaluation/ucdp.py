@@ -27,6 +27,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from text_to_num import alpha2digit
+
 from safepassage.evaluation.gold import (
     GoldCount,
     GoldDate,
@@ -98,8 +100,6 @@ def states_figure(text: str, accepted: set[int], low: int | None, high: int | No
 
     Dates, clock times, years and slugs ("UPDATE 1") are not read as counts.
     """
-    from text_to_num import alpha2digit
-
     cleaned = _NOT_A_COUNT.sub(" ", text)
     cleaned = alpha2digit(cleaned, "en")
     for raw in _COUNT.findall(cleaned):

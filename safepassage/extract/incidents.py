@@ -50,6 +50,7 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+_FACILITY = dict(ATTACK_TYPES)["facility_attack"]
 #: Bombing words proper (not projectiles fired in an assault).
 _BOMB = re.compile(
     r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bIEDs?\b|\blandmines?\b"
@@ -198,7 +199,7 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
     if attack_type == "bombing" and not _BOMB.search(sentence):
         # Rockets, grenades or mortars fired in an assault on a post, camp or airport: the
         # assault is the attack, the weapons are how it was fought.
-        facility = dict(ATTACK_TYPES)["facility_attack"].search(sentence)
+        facility = _FACILITY.search(sentence)
         if facility is not None:
             attack_type, anchor = "facility_attack", start + facility.start()
     operation = _OPERATION.search(sentence)
