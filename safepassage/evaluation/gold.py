@@ -144,8 +144,9 @@ class GoldEvent:
     optional: bool = False
     date_scored: bool = False
     date: GoldDate | None = None
-    #: UCDP only: a scored date in a text whose headlines report an event (``date_reported``),
-    #: not only a digest's title ("Programme summary ... 9 Feb 13").
+    #: UCDP only: a scored date in a text whose headlines report an event and state the event's
+    #: own date (``date_reported``): not a digest's title alone ("Programme summary ... 9 Feb
+    #: 13"), nor a bulletin dated weeks after the event.
     date_reported: bool | None = None
     location: GoldLocation | None = None
     fatalities: GoldCount | None = None

@@ -31,7 +31,9 @@ TARGETS: tuple[Target, ...] = (
     Target("ucdp", "province_named", 0.95, "UCDP province, where the text names it >= 95%"),
     Target("ucdp", "coords_25km_named", 0.85, "UCDP 25 km, where the text names the place >= 85%"),
     Target("ucdp", "deaths_stated", 0.85, "UCDP deaths, where the text states the figure >= 85%"),
-    Target("ucdp", "date_reported", 0.95, "UCDP date, where a dated text reports an event >= 95%"),
+    Target(
+        "ucdp", "date_reported", 0.95, "UCDP date, where the text states the event's date >= 95%"
+    ),
     Target("seeds", "*", 1.0, "seeds: every field right"),
 )
 

@@ -67,6 +67,19 @@ _DATE_IN_HEADLINE = re.compile(
     re.IGNORECASE,
 )
 _HEADLINE_SPLIT = re.compile(r";(?=\S)")
+#: The same dates as ``_DATE_IN_HEADLINE``, with their parts, to compare them with UCDP's.
+_DATE_PARTS = re.compile(
+    rf"\b(?:(?P<month_a>{_MONTH})\s+(?P<day_a>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    rf"|(?P<day_b>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month_b>{_MONTH})(?!\w)"
+    r"|(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b)",
+    re.IGNORECASE,
+)
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def headline_states_date(text: str) -> bool:
@@ -77,6 +90,36 @@ def headline_states_date(text: str) -> bool:
     publication date, which the data does not give.
     """
     return _DATE_IN_HEADLINE.search(text) is not None
+
+
+def _stated_dates(text: str, years: range) -> list[dt.date]:
+    """Return the calendar dates a text states, a day and month read in each of ``years``."""
+    found: list[dt.date] = []
+    for match in _DATE_PARTS.finditer(text):
+        if match["iso"]:
+            try:
+                found.append(dt.date.fromisoformat(match["iso"]))
+            except ValueError:
+                pass
+            continue
+        month = _MONTH_NUMBERS[(match["month_a"] or match["month_b"])[:3].lower()]
+        day = int(match["day_a"] or match["day_b"])
+        for year in years:
+            try:
+                found.append(dt.date(year, month, day))
+            except ValueError:
+                pass
+    return found
+
+
+def states_event_date(text: str, start: dt.date, end: dt.date) -> bool:
+    """Say whether the text states the event's own date: a calendar date inside UCDP's range,
+    give or take the tolerance. A bulletin or listing dated weeks after the event states a
+    date, but not the event's.
+    """
+    slack = dt.timedelta(days=DATE_TOLERANCE_DAYS)
+    years = range(start.year - 1, end.year + 2)
+    return any(start - slack <= day <= end + slack for day in _stated_dates(text, years))
 
 
 #: Numbers that are not counts: dates, clock times, years, wire slugs, addresses.
@@ -225,7 +268,7 @@ def row_to_document(row: dict[str, str], published_policy: str) -> GoldDocument:
         label="main event",
         kinds=None,
         date_scored=states_date,
-        date_reported=states_date and reports_event(text),
+        date_reported=states_date and reports_event(text) and states_event_date(text, start, end),
         date=GoldDate(start=start, end=end, tolerance_days=DATE_TOLERANCE_DAYS)
         if states_date
         else None,

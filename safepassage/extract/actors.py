@@ -106,9 +106,19 @@ _BODIES = {
 
 #: The group itself speaking: "the BLA said its fighters had carried out the attack".
 _GROUP_SAYS = re.compile(
-    r"(?:\s*\([A-Z]+\))?(?:,[^,.;]{0,70},)?,?\s+(?:later\s+|also\s+|quickly\s+)?"
+    r"(?:\s*\([A-Z]+\))?(?:\s+spokes(?:man|woman|person)(?:\s+[A-Z][\w-]*){0,3})?"
+    r"(?:,[^,.;]{0,110},)?,?\s+(?:later\s+|also\s+|quickly\s+)?"
     r"(?:said|says|claimed|has\s+claimed|announced|admitted|accepted|took|takes|owned)\b"
     r"(?!\s+(?:it\s+)?(?:was\s+not|had\s+no|denied))",
+)
+#: The group denying: "a spokesman for the TTP said it had no role in the attack".
+_GROUP_DENIES = re.compile(
+    r"(?:\s*\([A-Z]+\))?(?:\s+spokes(?:man|woman|person)(?:\s+[A-Z][\w-]*){0,3})?"
+    r"(?:,[^,.;]{0,110},)?,?\s+(?:later\s+|also\s+|quickly\s+)?"
+    r"(?:(?:said|says|stated)\s+(?:that\s+)?(?:it|the\s+group|its\s+fighters)\s+"
+    r"(?:had\s+no|has\s+no|was\s+not|were\s+not|played\s+no|had\s+nothing|did\s+not)"
+    r"|denied|denies|distanced)\b",
+    re.IGNORECASE,
 )
 _NO_CLAIM = re.compile(
     r"\b(?:no|none|nobody|no\s+one|not)\b[^.;]{0,30}\bclaim\w*|\bdenied\b", re.IGNORECASE
@@ -119,12 +129,16 @@ def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """Return ``(start, end, canonical name)`` for every armed group named in the span."""
     found = []
     for match in _GROUP_RE.finditer(text, start, end):
-        if _AFFILIATE_BEFORE.search(text, max(start, match.start() - 40), match.start()):
+        if _AFFILIATE_BEFORE.search(text, max(start, match.start() - 60), match.start()):
             continue  # "a group with ties to al-Qaeda": context, not the one who acted
         if _VICTIM_BEFORE.search(text, max(start, match.start() - 40), match.start()):
             continue  # "killing two Taliban fighters": the group lost people
         if _AUTHORITY_AFTER.match(text, match.end(), end):
             continue  # "Taliban officials said", "a Taliban checkpoint": a government, a target
+        if _SPOKESMAN_AFTER.match(text, match.end(), end) and not _OWNS_ATTACK.search(
+            text, start, end
+        ):
+            continue  # "a Taliban spokesman for the province said": a speaker only
         index = int(next(key for key, value in match.groupdict().items() if value)[1:])
         found.append((match.start(), match.end(), _GROUP_NAMES[index]))
     return found
@@ -144,13 +158,24 @@ _AUTHORITY_AFTER = re.compile(
 )
 _AFFILIATE_BEFORE = re.compile(
     r"\b(?:ties|links?|linked|close|allied|aligned|loyal|affiliated|affiliate|inspired|"
-    r"front)\s+(?:to|with|of|for|by)\s+(?:the\s+)?$",
+    r"front)\s+(?:to|with|of|for|by)\s+(?:the\s+)?$"
+    # "a faction that has split from and rejoined the Pakistani Taliban" (but "a local
+    # faction of the TTP" is the TTP).
+    r"|\b(?:split|splintered|broke\s+away|broken\s+away)\b[^.;,]{0,40}?"
+    r"\b(?:from|rejoined)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+#: "a Taliban spokesman for the province said": the group's official reports, not a claim.
+_SPOKESMAN_AFTER = re.compile(r"\s+spokes(?:man|woman|person)\b", re.IGNORECASE)
+_OWNS_ATTACK = re.compile(
+    r"\b(?:claim\w*|responsib\w*|carried\s+out|behind|blam\w*|accus\w*|attribut\w*|"
+    r"suspect\w*|belong\w*)\b",
     re.IGNORECASE,
 )
 
 
 _AUTHORITY_ACTS = re.compile(
-    r"[^.;]{0,25}?\b(?:said|says|blamed|held|suspect\w*|believ\w*|accus\w*|attribut\w*|told|"
+    r"[^.;]{0,25}?\b(?:said|says|blam\w*|held|holds|suspect\w*|believ\w*|accus\w*|attribut\w*|told|"
     r"identified|named|stated)\b",
     re.IGNORECASE,
 )
@@ -183,7 +208,9 @@ def _authority(sentence: str) -> str | None:
 
 def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
     """Return the perpetrator objects stated in one sentence ``text[start:end]``."""
-    groups = find_groups(text, start, end)
+    found = find_groups(text, start, end)
+    denied = {name for _s, e, name in found if _GROUP_DENIES.match(text, e, min(end, e + 150))}
+    groups = [group for group in found if group[2] not in denied]
     if not groups:
         return []
     sentence = text[start:end]
@@ -195,7 +222,7 @@ def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
     if "Taliban" in names and "Tehrik-i-Taliban Pakistan" in names:
         names.remove("Taliban")
     negated = bool(_NO_CLAIM.search(sentence))
-    group_speaks = any(_GROUP_SAYS.match(text, e, min(end, e + 90)) for _s, e, _n in groups)
+    group_speaks = any(_GROUP_SAYS.match(text, e, min(end, e + 150)) for _s, e, _n in groups)
     if group_speaks or (
         _CLAIMED.search(sentence) and not negated and not _ATTRIBUTED.search(sentence)
     ):
@@ -441,18 +468,33 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bintelligence[- ]sharing\b"
             r"|\bshar(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}(?:intelligence|information)\b"
             r"|\bintelligence\s+(?:cooperation|exchange)\b"
-            r"|\bexchang(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}intelligence\b|\binformation[- ]sharing\b",
+            r"|\bexchang(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}(?:intelligence|information)\b"
+            r"|\binformation[- ]sharing\b",
         ),
         (
             "protection_unit",
             r"\b(?:special\s+)?protection\s+unit\b|\bSPU\b|\bspecial\s+security\s+division\b",
         ),
-        ("joint_exercise", r"\bjoint\s+(?:[a-z]+\s+){0,3}(?:exercises?|drills?)\b"),
-        ("training", r"\btraining\b|\bcapacity[- ]building\b|\bpolice\s+academy\b"),
+        (
+            "joint_exercise",
+            r"\bjoint\s+(?:[a-z-]+\s+){0,3}(?:exercises?|drills?)\b"
+            r"|\b(?:counter[- ]?terrorism|counterterrorism|anti-terror\w*)\s+(?:[a-z-]+\s+)?"
+            r"(?:exercises?|drills?)\b",
+        ),
+        (
+            "training",
+            r"\btraining\b|\bcapacity[- ]building\b|\bpolice\s+academy\b"
+            # "will train 300 police officers" (not a railway train).
+            r"|\btrain(?:s|ed)?\s+(?:[\w-]+\s+){0,3}(?:officers|personnel|police|policemen|"
+            r"troops|soldiers|staff|guards|commandos|recruits|officials|investigators)\b",
+        ),
         ("border_security", r"\bborder\b|\bcross-border\b|\bsmuggling\b"),
         (
             "counter_terrorism",
-            r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror",
+            # "joint counter-terrorism exercises" are an exercise (joint_exercise), not a topic
+            # of their own.
+            r"\b(?:counter[- ]?terrorism|counterterrorism|anti-terror\w*)\b"
+            r"(?!\s+(?:[a-z-]+\s+)?(?:exercises?|drills?))|\bagainst\s+terrorism\b",
         ),
         (
             "movement_security",

@@ -11,6 +11,7 @@ from safepassage.extract.dates import DateMention, dateline, find_dates, parse_w
 from safepassage.extract.places import (
     GazetteerLike,
     PlaceMention,
+    add_locative_names,
     collect_mentions,
     find_region_mentions,
 )
@@ -110,7 +111,9 @@ def build_analysis(
     gazetteer: GazetteerLike,
 ) -> Analysis:
     """Collect the offsets the event rules work on."""
-    entities = _join_cut_names(text, [e for e in entities if e[0] >= body_start])
+    entities = add_locative_names(
+        text, _join_cut_names(text, [e for e in entities if e[0] >= body_start]), body_start
+    )
     base = date.fromisoformat(published) if published else None
     dates = find_dates(text, base, body_start)
     covered = [(d.start, d.end) for d in dates]

@@ -67,7 +67,8 @@ _PLURAL_NOUNS = (
     "chinese|pakistanis|afghans|indians|iranians|americans|foreigners|"
     "bystanders|shoppers|protesters|teachers|doctors|journalists|lawyers|leaders|elders|"
     "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|volunteers|"
-    r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|" + _PERPETRATOR_NOUNS
+    r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|climbers|"
+    r"mountaineers|porters|cooks|crew\s+members|surveyors|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
     "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
@@ -77,7 +78,8 @@ _SINGULAR_NOUNS = (
     "elder|commander|chief|spokesman|cleric|politician|official|judge|major|captain|colonel|"
     "lieutenant|sergeant|subedar|naik|havildar|sipahi|bodyguard|guide|interpreter|"
     r"contractor|technician|expert|farmer|trader|shopkeeper|fisherman|vaccinator|health\s+worker|"
-    r"aid\s+worker|schoolteacher|businessman|passer-by|bystander|worshipper|"
+    r"aid\s+worker|schoolteacher|businessman|passer-by|bystander|worshipper|climber|"
+    r"mountaineer|porter|cook|surveyor|"
     "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
     "fighter|kidnapper|suspect"
 )
@@ -106,6 +108,7 @@ _GENERIC_GROUPS = frozenset({"people", "persons", "others", "person", "bodies"})
 
 _KILL_VERB = re.compile(
     r"\b(?P<verb>killing|kills|kill|killed|dead|died|dies|die|martyred|slain|perished|"
+    r"embraced\s+(?:martyrdom|shahadat)|"
     r"(?:hacked|stabbed|beaten|burnt|burned|bludgeoned)\s+to\s+death|lynched|"
     r"shot\s+dead|gunned\s+down|guns?\s+down|gunning\s+down|shoots?\s+dead|shooting\s+dead|"
     r"found\s+dead|(?<=bodies\s)found|(?<=bodies\swere\s)found|(?<=bodies\s)recovered|"
@@ -130,14 +133,16 @@ _AUX = re.compile(
 )
 _FORWARD_BOUNDARY = re.compile(
     r"[.;:!?]|\b(?:in|on|at(?!\s+least)|near|when|after|during|while|since|who|which|that|but|(?<!well\s)as(?!\s+(?:many|well))|by|"
-    r"killing|killed|kills|injuring|injured|injures|wounding|wounded|wounds|wound|hurt|"
+    r"although|though|whereas|said|says|told|"
+    r"killing|killed|kills|injuring|injured|injures|wounding|wounded|wounds|wound|hurt|dead|died|"
+    r"martyred|embraced|"
     r"arrest\w*|detain\w*|captur\w*|abduct\w*|kidnap\w*|rescu\w*|missing|"
     r"and\s+(?:injur|wound|kill)\w*)\b",
     re.IGNORECASE,
 )
 _BACKWARD_BOUNDARY = re.compile(
     r"[.;:!?]|\b(?:when|after|while|but|killing|killed|kills|injuring|injured|injures|wounding|"
-    r"wounded|wounds|dead|died|which|whom|arrested|detained|captured)\b|—|–",
+    r"wounded|wounds|dead|died|martyred|martyrdom|which|whom|arrested|detained|captured)\b|—|–",
     re.IGNORECASE,
 )
 _RANGE = re.compile(
@@ -148,6 +153,7 @@ _RANGE = re.compile(
 _ADDITIVE = re.compile(
     r"\b(?:also|as\s+well|in\s+addition|besides|along\s+with|too)\b", re.IGNORECASE
 )
+_AMONG_THEM = re.compile(r"\s*,?\s*(?:were\s+)?among\s+(?:them|whom)\b", re.IGNORECASE)
 _AMONG = re.compile(r"\s*(?:were\s+|are\s+|was\s+)?among\b", re.IGNORECASE)
 _AMONG_BETWEEN = re.compile(r"\s+(?:were\s+|was\s+|are\s+)?among(?:\s+the)?\s+", re.IGNORECASE)
 _INCLUDING = re.compile(
@@ -185,6 +191,11 @@ class Figure:
     perpetrators: int | None = None
     #: Stated as more dead on top of others: "two soldiers also died".
     additive: bool = False
+    #: Attackers the text counts apart from their victims ("... before they were themselves
+    #: killed"), so never already inside a toll of the victims.
+    apart: bool = False
+    #: Stated as part of the dead: "three soldiers were among those killed".
+    subset: bool = False
 
 
 _NATIONALITY_RE = re.compile(
@@ -207,6 +218,7 @@ def _modifiers_ok(mods: str) -> bool:
     return all(word.lower() not in _STOP_MODIFIERS for word in mods.split())
 
 
+_OF_BEFORE = re.compile(r"\bof\s+$", re.IGNORECASE)
 _OF_THEM = re.compile(
     rf"(?P<num>\w+)\s+of\s+(?:them|whom)\s+(?:were\s+)?(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b",
     re.IGNORECASE,
@@ -221,6 +233,22 @@ _UNIT_AFTER = re.compile(
     r"\s*-?\s*(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|km|kilomet(?:re|er)s?|"
     r"miles?|met(?:re|er)s?|kg|kilograms?|per\s*cent|percent|%|rupees|dollars)\b",
     re.IGNORECASE,
+)
+
+
+#: "the toll rose to four, one Chinese engineer among the dead": a part of the figure before.
+_BREAKDOWN_NEXT = re.compile(
+    rf",\s*(?:{NUMBER_PATTERN.pattern})(?:\s+[\w'’-]+){{1,4}}?\s+(?:were\s+|was\s+)?among\b",
+    re.IGNORECASE,
+)
+#: "three of the attackers": the count is of the group that follows.
+_PARTITIVE = re.compile(r"\s+of\s+(?:the|its|their|those)(?=\s)", re.IGNORECASE)
+#: "killing two soldiers and two visa applicants": a further group the noun tables do not know,
+#: counted only right after a known one and only when it ends the phrase.
+_AND_LOOSE = re.compile(r"\s+and\s+$", re.IGNORECASE)
+_AND_POSSESSIVE = re.compile(r"\s+and\s+(?:their|his|her)\s", re.IGNORECASE)
+_LOOSE_TAIL = re.compile(
+    rf"((?:\s+(?!(?:{_STOP_ALT})\b)[A-Za-z][a-z'’-]*){{1,3}})(?=\s*(?:$|[,.;:]|(?:{_STOP_ALT})\b))"
 )
 
 
@@ -247,10 +275,19 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
         if number is None or _is_year(match.group("num")) or _UNIT_AFTER.match(text, number.end):
             continue
         tail = _ITEM_TAIL.match(text, match.end(), end)
+        if tail is None:
+            partitive = _PARTITIVE.match(text, match.end(), end)
+            if partitive is not None:
+                tail = _ITEM_TAIL.match(text, partitive.end(), end)
         if tail and _modifiers_ok(tail.group("mods")):
             noun = tail.group("noun")
             group = _clean_group(tail.group("mods"), noun)
             if number.article and noun.lower().endswith("s") and noun.lower() not in ("police",):
+                continue
+            if number.article and _OF_BEFORE.search(
+                text, max(start, number.start - 4), number.start
+            ):
+                # "members of a local peace committee": a qualifier, not a group of the dead.
                 continue
             items.append(
                 Item(
@@ -268,7 +305,14 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
         elif not number.article and (number.value < 1900 or number.value > 2100):
             # A bare figure: "12 killed", "kills 3".
             rest = text[match.end() : end].strip(" ,")
-            if not rest or _FORWARD_BOUNDARY.match(rest) or rest.lower().startswith("and"):
+            if (
+                not rest
+                or _FORWARD_BOUNDARY.match(rest)
+                or rest.lower().startswith("and")
+                # "kills 12, including two Chinese": the total, then its breakdown.
+                or _INCLUDING.match(rest)
+                or _BREAKDOWN_NEXT.match(text, match.end(), end)
+            ):
                 items.append(
                     Item(
                         number.value,
@@ -281,8 +325,19 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
                     )
                 )
                 taken.append((number.start, number.end))
+            elif items and _AND_LOOSE.fullmatch(text, items[-1].end, number.start):
+                loose = _LOOSE_TAIL.match(text, number.end, end)
+                if loose is not None:
+                    group = loose.group(1).strip()
+                    items.append(
+                        Item(number.value, group, nationality_of(group), number.start, loose.end(1))
+                    )
+                    taken.append((number.start, loose.end(1)))
     for match in _SINGULAR_ITEM.finditer(text, start, end):
         if any(s <= match.start() < e for s, e in taken):
+            continue
+        if _OF_BEFORE.search(text, max(start, match.start() - 4), match.start()):
+            # "members of a local peace committee": a qualifier, not a group of the dead.
             continue
         group = _clean_group(match.group("mods"), match.group("noun"))
         items.append(
@@ -295,6 +350,17 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
                 perpetrator=bool(_PERPETRATOR_RE.fullmatch(match.group("noun"))),
             )
         )
+    items.sort(key=lambda item: item.start)
+    if items:
+        # "ten foreign climbers and their Pakistani cook": one more, of a noun not in the tables.
+        possessive = _AND_POSSESSIVE.match(text, items[-1].end, end)
+        if possessive is not None:
+            loose = _LOOSE_TAIL.match(text, possessive.end() - 1, end)
+            if loose is not None:
+                group = loose.group(1).strip()
+                items.append(
+                    Item(1, group, nationality_of(group), possessive.start(), loose.end(1))
+                )
     for match in _OF_THEM.finditer(text, start, end):
         # "13 people, nine of them Chinese workers": a breakdown of the total before it.
         count = word_to_int(match.group("num"))
@@ -312,13 +378,25 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
         return None
     head = items[0]
     between = text[head.end : items[1].start] if len(items) > 1 else ""
-    of_them = len(items) > 1 and bool(_OF_THEM.match(text, items[1].start, items[1].end))
+    of_them = len(items) > 1 and bool(
+        _OF_THEM.match(text, items[1].start, items[1].end)
+        # "seven people, two of the attackers among them": a breakdown.
+        or _AMONG_THEM.match(text, items[1].end)
+        # "four, one Chinese engineer among the dead": a bare total, then a part of it.
+        or (head.group is None and _AMONG.match(text, items[1].end, items[1].end + 40))
+    )
     if len(items) == 2 and _AMONG_BETWEEN.fullmatch(between):
         # "Three militant commanders among six killed": six, of whom three commanders.
         items = [items[1], items[0]]
         head = items[0]
         between = "including"
-    if len(items) > 1 and (_INCLUDING.search(between) or of_them):
+    # "Two civilians, a woman and her son, were killed": an apposition names the same people.
+    apposition = (
+        len(items) > 2
+        and between.strip() == ","
+        and sum(item.count for item in items[1:]) == head.count
+    )
+    if len(items) > 1 and (_INCLUDING.search(between) or of_them or apposition):
         parts = items[1:]
         figure = Figure(
             kind=kind,
@@ -349,6 +427,7 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
         # part of the dead.
         whole=(len(items) > 1 or not specific) and not among,
         perpetrators=perps or None,
+        subset=among,
     )
 
 
@@ -530,20 +609,31 @@ def _figures_for(
             )
         )
         items: list[Item] = []
+        if kind == "dead" and _THEY_BEFORE.search(
+            text, max(start, match.start() - 60), match.start()
+        ):
+            # "... before they were themselves killed": the attackers named as the subject.
+            attackers = _subject_attackers(text, start, match.start())
+            if attackers is not None:
+                figures.append(attackers)
+            continue
         back_start, back_end = _region_backward(text, start, match.start())
         if verb in ("killed", "injured", "wounded") or verb.startswith(("shot", "gunned")):
             before = text[max(start, match.start() - 30) : match.start()]
             adjacent = [i for i in parse_items(text, back_start, back_end) if back_end - i.end <= 3]
-            if adjacent:
+            if adjacent and not (all(i.perpetrator for i in adjacent) and not _AUX.search(before)):
                 items = parse_items(text, back_start, back_end)
             elif not _AUX.search(before):
                 fwd_start, fwd_end = _region_forward(text, match.end(), end)
-                # An object right after the verb, and the breakdown that follows it.
+                # An object right after the verb, and the breakdown that follows it. After an
+                # attacker ("a suicide bomber killed three teachers") the verb is active.
                 items = parse_items(text, fwd_start, fwd_end)
                 if not items or items[0].start - fwd_start > 16:
                     items = []
                 if not items:
                     items = _upper_singular(text, match.start(), fwd_end)
+                if not items and adjacent:
+                    items = parse_items(text, back_start, back_end)
         if forward:
             fwd_start, fwd_end = _region_forward(text, match.end(), end)
             items = parse_items(text, fwd_start, fwd_end)
@@ -575,7 +665,78 @@ def _figures_for(
             figure.end = max(figure.end, match.end())
             figure.start = min(figure.start, match.start())
             figures.append(figure)
+            if not forward:
+                _breakdown_after(figure, text, match.end(), end)
+                figures.extend(_along_with(kind, text, match.end(), end))
     return figures
+
+
+#: "... before they were themselves killed": the subject of the attack died too.
+_THEY_BEFORE = re.compile(
+    r"\b(?:before|after|until|when|and)\s+they\s+(?:were|had\s+been|have\s+been)\s+"
+    r"(?:(?:themselves|also|all|later|then)\s+)*$",
+    re.IGNORECASE,
+)
+#: "seven soldiers were killed along with all six attackers": more dead, in addition.
+_ALONG_WITH = re.compile(
+    r"\s*,?\s*(?:along|together)\s+with\s+(?:all\s+|the\s+|their\s+)?", re.IGNORECASE
+)
+
+
+#: "five killed including two Chinese": the breakdown follows the verb.
+_INCLUDING_AFTER = re.compile(r"\s*,?\s*(?:including|among\s+them)\s+", re.IGNORECASE)
+
+
+def _breakdown_after(figure: Figure, text: str, verb_end: int, end: int) -> None:
+    """Add the breakdown stated after the verb to a figure read before it."""
+    including = _INCLUDING_AFTER.match(text, verb_end, end)
+    if including is None or figure.breakdown:
+        return
+    fwd_start, fwd_end = _region_forward(text, including.end(), end)
+    parts = [item for item in parse_items(text, fwd_start, fwd_end) if item.count < figure.total]
+    if not parts or parts[0].start - fwd_start > 3:
+        return
+    figure.items = parts
+    figure.breakdown = True
+    figure.perpetrators = sum(item.count for item in parts if item.perpetrator) or None
+    figure.end = parts[-1].end
+
+
+def _subject_attackers(text: str, start: int, end: int) -> Figure | None:
+    """Return the attackers of a sentence's subject ("three gunmen stormed ...") as a figure of
+    attackers killed apart from their victims, or ``None`` when the subject has no count."""
+    attackers = [item for item in parse_items(text, start, end) if item.perpetrator]
+    if not attackers:
+        return None
+    first = attackers[0]
+    return Figure(
+        "dead",
+        first.count,
+        first.bound,
+        first.start,
+        end,
+        [first],
+        whole=False,
+        perpetrators=first.count,
+        apart=True,
+    )
+
+
+def _along_with(kind: str, text: str, verb_end: int, end: int) -> list[Figure]:
+    """Return the further dead named after the verb: "were killed along with six attackers"."""
+    along = _ALONG_WITH.match(text, verb_end, end)
+    if along is None:
+        return []
+    fwd_start, fwd_end = _region_forward(text, along.end(), end)
+    items = parse_items(text, fwd_start, fwd_end)
+    if not items or items[0].start - fwd_start > 3:
+        return []
+    figure = _figure_from_items(kind, items, text)
+    if figure is None:
+        return []
+    figure.additive = True
+    figure.start = along.start()
+    return [figure]
 
 
 _NEGATED = re.compile(
@@ -601,9 +762,37 @@ def find_figures(text: str, start: int, end: int) -> list[Figure]:
     if _NEGATED.search(text, start, end):
         # "none of its citizens had been killed": a subset spared, not a toll.
         return []
-    return _figures_for("dead", _KILL_VERB, text, start, end) + _figures_for(
-        "injured", _INJURY_VERB, text, start, end
+    return (
+        _figures_for("dead", _KILL_VERB, text, start, end)
+        + _parts_of_the_dead(text, start, end)
+        + _figures_for("injured", _INJURY_VERB, text, start, end)
     )
+
+
+#: "Two of the dead were Chinese citizens": a part of the dead, stated on its own.
+_OF_THE_DEAD = re.compile(
+    rf"\b(?P<count>{NUMBER_PATTERN.pattern})\s+of\s+(?:the|those)\s+"
+    r"(?:dead|killed|victims|deceased|slain)\s+(?:were|was|are)\s+"
+    rf"(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS}|{_SINGULAR_NOUNS})\b",
+    re.IGNORECASE,
+)
+
+
+def _parts_of_the_dead(text: str, start: int, end: int) -> list[Figure]:
+    figures = []
+    for match in _OF_THE_DEAD.finditer(text, start, end):
+        number = parse_number(match)
+        if number is None:
+            continue
+        count = number.value
+        group = _clean_group(match.group("mods"), match.group("noun"))
+        item = Item(count, group, nationality_of(group), match.start(), match.end())
+        figures.append(
+            Figure(
+                "dead", count, None, match.start(), match.end(), [item], whole=False, subset=True
+            )
+        )
+    return figures
 
 
 def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int | None]:
@@ -636,6 +825,11 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
         return total, (min(lower) if lower and len(by_noun) == 1 else None), None
     counts = Counter(f.total for f in whole)
     total = max(counts)
+    # "killing at least 17 worshippers ... put the toll at 21": a lead figure for one group,
+    # lower than the toll, is a conflicting report, not a part ("among the dead") of it.
+    lower = [f.total for f in figures if _conflicting_group(f) and f.total < total]
+    if lower:
+        counts[min(lower)] += 1
     # No group can be larger than the toll: "13 killed ... 18 militants killed" means 18.
     larger = [f.total for f in figures if not f.whole and f.total > total]
     if larger:
@@ -652,8 +846,26 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
     return total, low, high
 
 
+def _conflicting_group(figure: Figure) -> bool:
+    """A bounded figure for one group of no named nationality: "at least 17 worshippers"."""
+    return (
+        not figure.whole
+        and not figure.subset
+        and not figure.additive
+        and not figure.perpetrators
+        and figure.bound == "at_least"
+        and len(figure.items) == 1
+        and figure.items[0].nationality is None
+    )
+
+
 def _attackers_only(figure: Figure) -> bool:
-    return bool(figure.items) and all(item.perpetrator for item in figure.items)
+    # "seven people, two of the attackers among them": a breakdown, not attackers only.
+    return (
+        bool(figure.items)
+        and all(item.perpetrator for item in figure.items)
+        and sum(item.count for item in figure.items) == figure.total
+    )
 
 
 def _with_attackers(dead: list[Figure]) -> tuple[int | None, int | None, int | None]:
@@ -665,19 +877,52 @@ def _with_attackers(dead: list[Figure]) -> tuple[int | None, int | None, int | N
     """
     attackers = [f for f in dead if _attackers_only(f)]
     victims = [f for f in dead if not _attackers_only(f)]
+    apart = [f for f in attackers if f.apart]
     if (
         not attackers
         or not victims
-        or any(f.perpetrators or f.whole for f in victims)  # a toll may already count them
+        # A toll may already count them, unless the text counts them apart.
+        or (not apart and any(f.perpetrators or f.whole for f in victims))
     ):
         return _combine_totals(dead)
     total, low, high = _combine_totals(victims)
-    extra = max(f.total for f in attackers)
+    extra = max(f.total for f in apart or attackers)
     return (
         None if total is None else total + extra,
         None if low is None else low + extra,
         None if high is None else high + extra,
     )
+
+
+def _groups(dead: list[Figure]) -> dict[tuple[str, str | None], int]:
+    """Merge the groups of an event's death figures into one breakdown.
+
+    A group named twice keeps its highest count. Figures that restate the dead of one
+    nationality under other words ("one Chinese engineer among the dead" ... "five killed
+    including two Chinese") are one count, not two: per nationality, the figure naming the most
+    is kept. Groups stated as more dead ("two Chinese guards also died") are added.
+    """
+    groups: dict[tuple[str, str | None], int] = {}
+    best: dict[str, tuple[int, int]] = {}  # nationality -> (count, figure index)
+    for index, figure in enumerate(dead):
+        per_nationality: Counter[str] = Counter()
+        for item in figure.items:
+            if item.group is not None and item.nationality is not None:
+                per_nationality[item.nationality] += item.count
+        for nationality, count in per_nationality.items():
+            if not figure.additive and count >= best.get(nationality, (0, -1))[0]:
+                best[nationality] = (count, index)
+    for index, figure in enumerate(dead):
+        for item in figure.items:
+            if item.group is None:
+                continue
+            chosen = best.get(item.nationality or "")
+            if item.nationality is not None and not figure.additive and chosen is not None:
+                if chosen[1] != index:
+                    continue
+            key = (item.group, item.nationality)
+            groups[key] = max(groups.get(key, 0), item.count)
+    return groups
 
 
 def aggregate(figures: list[Figure]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -687,13 +932,7 @@ def aggregate(figures: list[Figure]) -> tuple[dict[str, Any] | None, dict[str, A
     fatalities: dict[str, Any] | None = None
     if dead:
         total, low, high = _with_attackers(dead)
-        groups: dict[tuple[str, str | None], int] = {}
-        for figure in dead:
-            for item in figure.items:
-                if item.group is None:
-                    continue
-                key = (item.group, item.nationality)
-                groups[key] = max(groups.get(key, 0), item.count)
+        groups = _groups(dead)
         perps = [f.perpetrators for f in dead if f.perpetrators]
         fatalities = {
             "total": total,

@@ -44,6 +44,30 @@ class GazetteerLike(Protocol):
     def alias_patterns(self) -> list[tuple[str, str]]: ...
 
 
+#: Towns whose names are also common English words or too short for the entity ruler's
+#: patterns ("Hub", "Tank", "Dir", "Sui"): a place only when capitalised right after a
+#: locative preposition ("on the outskirts of Hub", "a bomb in Tank").
+_LOCATIVE_ONLY_NAME = re.compile(
+    r"\b(?:in|near|of|outside|at|from|around|to|inside)\s+(?P<name>Hub|Tank|Dir|Sui|Mand)\b"
+    r"(?![-'’]\w)"
+)
+
+
+def add_locative_names(
+    text: str, entities: list[tuple[int, int, str]], start: int
+) -> list[tuple[int, int, str]]:
+    """Add the places of :data:`_LOCATIVE_ONLY_NAME` that the model and the ruler miss; an
+    entity the model gave the same words (an ORG "Hub") gives way."""
+    found = [
+        (match.start("name"), match.end("name"), "GPE")
+        for match in _LOCATIVE_ONLY_NAME.finditer(text, start)
+    ]
+    if not found:
+        return entities
+    kept = [e for e in entities if not any(s < e[1] and e[0] < t for s, t, _ in found)]
+    return sorted(kept + found)
+
+
 @lru_cache(maxsize=1)
 def default_gazetteer() -> GazetteerLike:
     """Load the project's gazetteer once per process."""
@@ -119,7 +143,9 @@ _SPEECH_AFTER = re.compile(
 )
 _JOURNEY_BEFORE = re.compile(
     r"\b(?:returning|returned|coming|travell?ing|travell?ed|heading|headed|bound|going|"
-    r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$",
+    r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$"
+    # "a town on the road to the Torkham crossing": the way there, not the scene.
+    r"|\bthe\s+(?:main\s+)?(?:road|highway|route|way)\s+(?:to|towards)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _ORIGIN_BEFORE = re.compile(

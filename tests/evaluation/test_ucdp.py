@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from safepassage.evaluation.ucdp import (
     headlines_text,
     load_ucdp,
     published_for,
+    states_event_date,
 )
 
 COLUMNS = [
@@ -255,9 +257,11 @@ def test_a_figure_inside_the_low_high_range_counts_as_stated() -> None:
 
 def test_only_dated_texts_that_report_an_event_count_for_date_reported(tmp_path: Path) -> None:
     rows = [
-        row(id="ucdp-1", text="Programme summary of AVT Khyber News 1600 gmt 4 Feb 13"),
-        row(id="ucdp-2", text="Programme summary 4 Feb 13;Bomb kills 5 in Peshawar"),
+        row(id="ucdp-1", text="Programme summary of AVT Khyber News 1600 gmt 18 Feb 13"),
+        row(id="ucdp-2", text="Programme summary 19 Feb 13;Bomb kills 5 in Peshawar"),
         row(id="ucdp-3", text="Bomb kills 5 in Peshawar"),
+        # A listing dated two weeks after the event states a date, but not the event's.
+        row(id="ucdp-4", text="Bomb kills 5 in Peshawar;Pakistan | 4 Mar 2013"),
     ]
     gold = load_ucdp(write_csv(tmp_path / "u.csv", rows))
     flags = {d.id: (d.events[0].date_scored, d.events[0].date_reported) for d in gold.documents}
@@ -265,9 +269,30 @@ def test_only_dated_texts_that_report_an_event_count_for_date_reported(tmp_path:
         "ucdp-1": (True, False),
         "ucdp-2": (True, True),
         "ucdp-3": (False, False),
+        "ucdp-4": (True, False),
     }
     deaths_stated = {d.id: d.events[0].fatalities.stated for d in gold.documents}  # type: ignore[union-attr]
-    assert deaths_stated == {"ucdp-1": False, "ucdp-2": True, "ucdp-3": True}
+    assert deaths_stated == {"ucdp-1": False, "ucdp-2": True, "ucdp-3": True, "ucdp-4": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "expected"),
+    [
+        ("Blast kills 3, Jan 31", "2013-01-31", "2013-01-31", True),
+        ("News summary 1600 gmt 1 Feb 13", "2013-01-31", "2013-01-31", True),  # the next day
+        ("News summary 1600 gmt 2 Feb 13", "2013-01-31", "2013-01-31", False),
+        ("Clashes go on, 27 Jan", "2013-01-25", "2013-01-28", True),  # inside a range
+        ("Roundup 2014-06-05", "2014-06-05", "2014-06-05", True),
+        ("Roundup 31 Dec", "2014-01-01", "2014-01-01", True),  # across the new year
+        ("Roundup 30 Feb", "2014-02-28", "2014-02-28", False),  # no such day
+        ("Bomb kills 3 in Quetta", "2014-02-28", "2014-02-28", False),
+    ],
+)
+def test_states_event_date(text: str, start: str, end: str, expected: bool) -> None:
+    assert (
+        states_event_date(text, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        is expected
+    )
 
 
 def test_a_digest_title_does_not_name_the_place_of_an_event(tmp_path: Path) -> None:

@@ -1,9 +1,13 @@
-"""Engagements: announcements stated as plans, and the people who took part."""
+"""Engagements: announcements stated as plans, the people who took part, and topic words."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import pytest
+
+from safepassage.extract.actors import topics_in
 
 Extract = Callable[..., dict[str, Any]]
 
@@ -50,3 +54,25 @@ def test_a_dateline_is_not_a_person_and_honorifics_are_dropped(extract: Extract)
     events = _engagements(extract(text, published="2024-02-14"))
     names = {name for name, _country in _people(events[0])}
     assert names == {"Arif Khan", "Noor Ahmad"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "topics"),
+    [
+        # An exercise against terrorism is an exercise, not a second topic.
+        (
+            "The two police forces will hold joint counter-terrorism drills every spring.",
+            ["joint_exercise"],
+        ),
+        ("They agreed on an annual counter-terrorism exercise.", ["joint_exercise"]),
+        (
+            "Counter-terrorism cooperation and joint exercises were discussed.",
+            ["joint_exercise", "counter_terrorism"],
+        ),
+        ("Beijing will train 200 Pakistani police officers in forensic work.", ["training"]),
+        ("The Jaffar Express train left Quetta late.", []),
+        ("Both agencies will exchange information on wanted suspects.", ["intelligence_sharing"]),
+    ],
+)
+def test_topic_words(sentence: str, topics: list[str]) -> None:
+    assert topics_in(sentence, [(0, len(sentence))]) == topics

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from safepassage.extract.actors import perpetrators_in
 from tests.extract.conftest import main_event
 
 Extract = Callable[..., dict[str, Any]]
@@ -61,3 +62,54 @@ def test_where_travellers_were_going_or_coming_from_is_not_the_scene(extract: Ex
     events = extract(text, published="2023-06-05")["events"]
     assert len(events) == 1
     assert events[0]["location"]["name"] == "Mastung"
+
+
+def _sentence(text: str) -> list[tuple[str, str, str | None]]:
+    return [(p["name"], p["relation"], p["by"]) for p in perpetrators_in(text, 0, len(text))]
+
+
+def test_a_group_that_denies_is_not_a_perpetrator() -> None:
+    assert not _sentence(
+        "A spokesman for the Tehreek-e-Taliban Pakistan, which is the largest militant group in "
+        "the region, said it had no role in the bombing."
+    )
+    assert not _sentence("The Baloch Liberation Army denied any involvement.")
+
+
+def test_a_group_a_claimant_split_from_is_context() -> None:
+    assert _sentence(
+        "Jamaat-ul-Ahrar, which broke away from the Tehreek-e-Taliban Pakistan in 2014, "
+        "claimed the attack."
+    ) == [("Jamaat-ul-Ahrar", "claimed", None)]
+
+
+def test_a_faction_of_a_group_is_that_group() -> None:
+    assert _sentence("Police said they suspected a local faction of the TTP.") == [
+        ("Tehrik-i-Taliban Pakistan", "suspected", "Police")
+    ]
+
+
+def test_a_group_spokesman_reporting_the_news_is_not_a_claim() -> None:
+    assert not _sentence(
+        "Two Chinese engineers were shot at a quarry on Sunday, a Taliban spokesman for the "
+        "province said."
+    )
+
+
+def test_a_group_spokesman_owning_the_attack_is_a_claim() -> None:
+    assert _sentence(
+        "A TTP spokesman, Ahmad Marwat, said the group's fighters had carried out the raid."
+    ) == [("Tehrik-i-Taliban Pakistan", "claimed", None)]
+
+
+def test_a_long_description_between_a_group_and_its_statement() -> None:
+    assert _sentence(
+        "Tehreek-e-Jihad Pakistan, a small outfit that security officials regard as a front for "
+        "the Pakistani Taliban, said it had carried out the assault."
+    ) == [("Tehreek-e-Jihad Pakistan", "claimed", None)]
+
+
+def test_blame_in_the_present_tense_names_the_authority() -> None:
+    assert _sentence("Quetta CTD blames BLA for the railway track blast") == [
+        ("Balochistan Liberation Army", "attributed", "Counter-Terrorism Department")
+    ]

@@ -1,0 +1,172 @@
+"""Deaths and injuries: clause shapes that the basic rules in test_casualties.py do not cover.
+
+Attackers counted apart from their victims, active verbs after an attacker, breakdowns stated
+after the verb or as an apposition, parts of the dead stated on their own, and the phrases
+Pakistani military statements use ("embraced martyrdom").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from safepassage.extract.casualties import aggregate, find_figures
+
+
+def _tolls(text: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    return aggregate(find_figures(text, 0, len(text)))
+
+
+def _dead(text: str) -> dict[str, Any]:
+    fatalities, _ = _tolls(text)
+    assert fatalities is not None, text
+    return fatalities
+
+
+def _spread(text: str) -> tuple[int | None, int | None, int | None]:
+    dead = _dead(text)
+    return dead["total"], dead["min"], dead["max"]
+
+
+def _by_nationality(dead: dict[str, Any]) -> dict[str | None, int]:
+    counts: dict[str | None, int] = {}
+    for group in dead["by_group"]:
+        counts[group["nationality"]] = counts.get(group["nationality"], 0) + group["count"]
+    return counts
+
+
+def test_embraced_martyrdom_is_a_death_and_ends_the_injured_clause() -> None:
+    dead, hurt = _tolls(
+        "Three soldiers embraced martyrdom and five others were wounded in the exchange of fire."
+    )
+    assert dead is not None and dead["total"] == 3
+    assert hurt is not None and hurt["total"] == 5
+
+
+def test_attackers_given_as_a_partitive_are_added_to_their_victims() -> None:
+    dead = _dead(
+        "Gunmen raided a checkpost, killing two policemen. Four of the attackers were killed "
+        "when the police fired back."
+    )
+    assert (dead["total"], dead["perpetrators"]) == (6, 4)
+
+
+def test_attackers_killed_along_with_their_victims_are_added() -> None:
+    dead = _dead("Five guards, including a captain, died along with all four attackers.")
+    assert (dead["total"], dead["perpetrators"]) == (9, 4)
+
+
+def test_they_were_themselves_killed_adds_the_attackers_of_the_subject() -> None:
+    # The victims' figure counts everyone the attackers killed; the attackers come on top.
+    dead = _dead(
+        "Four gunmen stormed the guest house and killed six people, including a cook, before "
+        "they were themselves shot dead by commandos."
+    )
+    assert (dead["total"], dead["perpetrators"]) == (10, 4)
+
+
+def test_a_toll_of_everyone_still_absorbs_attackers_not_counted_apart() -> None:
+    dead = _dead(
+        "Two soldiers were killed along with the three attackers, bringing the number of dead "
+        "to five."
+    )
+    assert dead["total"] == 5
+
+
+def test_after_an_attacker_the_verb_is_active() -> None:
+    dead = _dead("A teenage suicide bomber killed four pilgrims and their Afghan guide.")
+    assert dead["total"] == 4 + 1
+    assert dead["perpetrators"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two gunmen killed, three soldiers injured",
+        "Six insurgents killed in a clash with the Levies",
+        "Three militants were killed and two soldiers wounded",
+    ],
+)
+def test_an_attacker_subject_of_a_passive_verb_is_still_the_dead(text: str) -> None:
+    dead = _dead(text)
+    assert dead["perpetrators"] == dead["total"]
+
+
+def test_a_speaker_or_a_contrast_ends_the_object() -> None:
+    assert _spread(
+        "Gunmen fired on the van, killing five people, officials said, although a doctor at the "
+        "hospital put the toll at six."
+    ) == (6, 5, 6)
+
+
+def test_a_bare_total_keeps_an_including_breakdown() -> None:
+    dead = _dead("The blast kills 14, including three Chinese nationals")
+    assert dead["total"] == 14
+    assert _by_nationality(dead) == {"CN": 3}
+
+
+def test_a_rising_toll_keeps_the_part_named_among_the_dead() -> None:
+    dead = _dead("The toll rises to six, one Chinese surveyor among the dead")
+    assert dead["total"] == 6
+    assert _by_nationality(dead) == {"CN": 1}
+
+
+def test_a_breakdown_after_a_passive_verb() -> None:
+    dead = _dead("Convoy ambush: nine killed including four Chinese; police search the hills")
+    assert dead["total"] == 9
+    assert _by_nationality(dead) == {"CN": 4}
+
+
+def test_a_part_of_the_dead_stated_on_its_own() -> None:
+    dead = _dead("Gunmen shot dead eight trekkers. Three of the dead were Chinese citizens.")
+    assert dead["total"] == 8
+    assert _by_nationality(dead) == {None: 8, "CN": 3}
+
+
+def test_restated_nationality_groups_are_not_added_twice() -> None:
+    dead = _dead(
+        "Bus attack: toll rises to four, one Chinese engineer among the dead. "
+        "Kohistan ambush: five killed including two Chinese."
+    )
+    assert _by_nationality(dead) == {"CN": 2}
+
+
+def test_an_apposition_names_the_same_people() -> None:
+    dead = _dead("Three villagers, two men and a boy, were killed by mortar fire.")
+    assert dead["total"] == 3
+
+
+def test_a_group_unknown_to_the_noun_tables_after_a_known_one() -> None:
+    dead = _dead(
+        "Gunmen opened fire at the gate, killing two guards and three visa applicants before "
+        "fleeing."
+    )
+    assert dead["total"] == 5
+
+
+def test_a_qualifier_after_of_is_not_a_victim() -> None:
+    dead = _dead("A bomb killed three members of a village defence committee.")
+    assert dead["total"] == 3
+
+
+def test_an_at_least_lead_figure_conflicts_with_a_later_toll() -> None:
+    assert _spread(
+        "The bomber struck the mosque, killing at least 30 worshippers. A hospital official "
+        "later put the death toll at 34."
+    ) == (34, 30, 34)
+
+
+def test_a_nationality_group_below_the_toll_is_a_part_not_a_conflict() -> None:
+    assert _spread("At least two Chinese engineers were killed. The death toll rose to seven.") == (
+        7,
+        None,
+        None,
+    )
+
+
+def test_a_subject_attacker_without_a_count_adds_nothing() -> None:
+    dead = _dead(
+        "Gunmen stormed the post and killed four soldiers before they were themselves killed."
+    )
+    assert dead["total"] == 4

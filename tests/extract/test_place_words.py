@@ -1,0 +1,89 @@
+"""Places: towns named by common words, the way to a place, and curated points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from safepassage.extract.places import add_locative_names
+from tests.extract.conftest import main_event
+
+Extract = Callable[..., dict[str, Any]]
+
+
+def _place(event: dict[str, Any]) -> tuple[str | None, str | None]:
+    location = event["location"] or {}
+    return location.get("name"), location.get("admin1")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "province"),
+    [
+        (
+            "Police raided a house on the outskirts of Hub on Monday, killing two suspects.",
+            "Hub",
+            "Balochistan",
+        ),
+        ("A roadside bomb killed two policemen in Tank on Friday.", "Tank", "Khyber Pakhtunkhwa"),
+        (
+            "Rockets were fired at the gas purification plant in Sui on Sunday.",
+            "Sui",
+            "Balochistan",
+        ),
+    ],
+)
+def test_a_town_named_by_a_common_word_after_a_preposition(
+    extract: Extract, sentence: str, name: str, province: str
+) -> None:
+    event = main_event(extract(sentence, published="2024-05-08"))
+    assert _place(event) == (name, province)
+
+
+def test_the_common_word_alone_is_not_a_place() -> None:
+    text = "The Hub of the trade route is busy. A tank was seen. Sui generis."
+    assert add_locative_names(text, [], 0) == []
+
+
+def test_a_name_the_model_labelled_otherwise_gives_way() -> None:
+    text = "Two guards were shot in Hub."
+    start = text.index("Hub")
+    assert add_locative_names(text, [(start, start + 3, "ORG")], 0) == [(start, start + 3, "GPE")]
+
+
+def test_the_place_a_road_leads_to_is_not_the_scene(extract: Extract) -> None:
+    text = (
+        "A suicide bomber killed nine worshippers at a mosque in Jamrud, a town on the road "
+        "to the Torkham border crossing, on Friday, police said."
+    )
+    event = main_event(extract(text, published="2023-09-16"))
+    assert _place(event) == ("Jamrud", "Khyber Pakhtunkhwa")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "lat", "lon"),
+    [
+        ("A roadside bomb hit an FC vehicle near Hoshab on Tuesday.", "Hoshab", 26.02, 63.88),
+        ("Gunmen attacked a checkpoint in Clifton on Sunday.", "Clifton", 24.82, 67.03),
+        (
+            "A suicide bomber struck a convoy on the East Bay Expressway on Friday.",
+            "Gwadar East Bay Expressway",
+            25.13,
+            62.35,
+        ),
+        (
+            "Gunmen killed two climbers at the Nanga Parbat base camp on Saturday.",
+            "Nanga Parbat",
+            35.24,
+            74.55,
+        ),
+        ("A bus was ambushed near Noshki on Monday.", "Nushki", 29.55, 66.02),
+    ],
+)
+def test_curated_points_for_places_the_packaged_data_misplaces_or_lacks(
+    extract: Extract, sentence: str, name: str, lat: float, lon: float
+) -> None:
+    location = main_event(extract(sentence, published="2024-05-08"))["location"]
+    assert location["name"] == name
+    assert (round(location["lat"], 2), round(location["lon"], 2)) == (lat, lon)
