@@ -131,7 +131,9 @@ def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     for match in _GROUP_RE.finditer(text, start, end):
         if _AFFILIATE_BEFORE.search(text, max(start, match.start() - 60), match.start()):
             continue  # "a group with ties to al-Qaeda": context, not the one who acted
-        if _VICTIM_BEFORE.search(text, max(start, match.start() - 40), match.start()):
+        if _VICTIM_BEFORE.search(
+            text, max(start, match.start() - 40), match.start()
+        ) and not _BLAMED_ON.search(text, max(start, match.start() - 60), match.start()):
             continue  # "killing two Taliban fighters": the group lost people
         if _AUTHORITY_AFTER.match(text, match.end(), end):
             continue  # "Taliban officials said", "a Taliban checkpoint": a government, a target
@@ -150,6 +152,8 @@ _VICTIM_BEFORE = re.compile(
     r"several|many|\d+)\s+)?$",
     re.IGNORECASE,
 )
+#: "blamed that attack on Jamaat-ul-Ahrar": the group blamed, not attacked.
+_BLAMED_ON = re.compile(r"\bblam\w*\s+(?:[\w'’-]+\s+){0,4}on\s+(?:the\s+)?$", re.IGNORECASE)
 _AUTHORITY_AFTER = re.compile(
     r"['’]?s?\s*-?\s*(?:officials?|government|administration|authorities|ministry|minister|"
     r"checkpoints?|check\s+posts?|police|security\s+forces|regime|-run|-led|interior|patrols?|"
@@ -314,7 +318,7 @@ _TITLE_WORDS = (
 _TITLE_BEFORE = re.compile(
     rf"(?P<nat>Chinese|Pakistani|Pakistan's|China's|Pakistan’s|China’s|US|American|Afghan|Iranian)?\s*"
     rf"(?P<counterpart>(?:his|her|their)\s+(?:Chinese|Pakistani|Afghan|Iranian|US)?\s*counterpart\s+)?"
-    rf"(?P<title>{_TITLE_WORDS})?\s*(?:Dr\.?\s+|Mr\.?\s+|Ms\.?\s+|Gen\.?\s+)?$",
+    rf"(?P<title>{_TITLE_WORDS})?(?(title),?)\s*(?:Dr\.?\s+|Mr\.?\s+|Ms\.?\s+|Gen\.?\s+)?$",
 )
 _COUNTERPART = re.compile(
     r"(?:his|her|their)\s+(?P<nat>Chinese|Pakistani|Afghan|Iranian|US)?\s*counterpart,?\s*$"
@@ -359,7 +363,10 @@ _HONORIFIC = re.compile(
     r"^(?:(?:Mawlawi|Maulvi|Moulvi|Maulana|Mullah|Mufti|Qari|Haji|Dr|Mr|Mrs|Ms|Sir)\.?\s+)+"
 )
 _OWNED_APPOSITION = re.compile(
-    r",\s+(?:the\s+)?(?P<nat>Pakistan|China|Afghanistan|Iran)(?:'s|’s)\s+[a-z]"
+    r",\s+(?:the\s+)?(?P<nat>Pakistan|China|Afghanistan|Iran)(?:'s|’s)\s+"
+    rf"(?P<title>{_TITLE_WORDS}|[a-z][a-z -]{{2,40}}?)"
+    r"(?:\s+(?:of|for)\s+(?P<org>[A-Z][\w]*(?:\s+(?:of\s+)?[A-Z][\w]*){0,4}))?"
+    r"(?=[,.;)]|\s+(?:and|at|on|in|to|said|says)\b)"
 )
 _CLAUSE_BREAK = re.compile(r";|\b(?:between|after|before|while|with)\b")
 
@@ -391,10 +398,14 @@ def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
             country = country or _country_word(nat_word.group(1))
             org = org[nat_word.end() :].strip()
         organisation = org.removeprefix("the ").strip() or None
-    owned = _OWNED_APPOSITION.match(text, end, end + 40)
-    if country is None and owned:
-        # "Zhou Jianming, China's vice-minister of public security"
-        country = _country_word(owned.group("nat"))
+    owned = _OWNED_APPOSITION.match(text, end, end + 120)
+    if owned:
+        # "Zhou Jianming, China's vice-minister of public security", "Wang Lixin, China's
+        # Vice Minister of Public Security"
+        country = country or _country_word(owned.group("nat"))
+        if title is None:
+            title = owned.group("title")
+            organisation = organisation or owned.group("org")
     if country is None:
         # "a Chinese delegation led by ...", "... and China's third highest-ranking official";
         # only in the person's own clause ("talks with Chinese officials, after which ...").
@@ -491,14 +502,11 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("border_security", r"\bborder\b|\bcross-border\b|\bsmuggling\b"),
         (
             "counter_terrorism",
-            # "joint counter-terrorism exercises" are an exercise (joint_exercise), not a topic
-            # of their own.
-            r"\b(?:counter[- ]?terrorism|counterterrorism|anti-terror\w*)\b"
-            r"(?!\s+(?:[a-z-]+\s+)?(?:exercises?|drills?))|\bagainst\s+terrorism\b",
+            r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror",
         ),
         (
             "movement_security",
-            r"\bmovement\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b"
+            r"\bmovements?\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b"
             r"|\btravel\s+(?:security|guidelines|restrictions|routes?|plans?)\b|\bconvoys?\b"
             r"|\bescort(?:s|ed|ing)?\b|\broad\s+(?:movements?|travel|journeys?)\b"
             r"|\b(?:travel|move|moving)\s+(?:\w+\s+){0,2}by\s+road\b|\broutes?\s+(?:approved|cleared)\b",

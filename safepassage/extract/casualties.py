@@ -68,7 +68,7 @@ _PLURAL_NOUNS = (
     "bystanders|shoppers|protesters|teachers|doctors|journalists|lawyers|leaders|elders|"
     "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|volunteers|"
     r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|climbers|"
-    r"mountaineers|porters|cooks|crew\s+members|surveyors|" + _PERPETRATOR_NOUNS
+    r"mountaineers|porters|cooks|crew\s+members|surveyors|watchmen|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
     "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
@@ -79,7 +79,7 @@ _SINGULAR_NOUNS = (
     "lieutenant|sergeant|subedar|naik|havildar|sipahi|bodyguard|guide|interpreter|"
     r"contractor|technician|expert|farmer|trader|shopkeeper|fisherman|vaccinator|health\s+worker|"
     r"aid\s+worker|schoolteacher|businessman|passer-by|bystander|worshipper|climber|"
-    r"mountaineer|porter|cook|surveyor|"
+    r"mountaineer|porter|cook|surveyor|watchman|chowkidar|"
     "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
     "fighter|kidnapper|suspect"
 )
@@ -154,7 +154,7 @@ _ADDITIVE = re.compile(
     r"\b(?:also|as\s+well|in\s+addition|besides|along\s+with|too)\b", re.IGNORECASE
 )
 _AMONG_THEM = re.compile(r"\s*,?\s*(?:were\s+)?among\s+(?:them|whom)\b", re.IGNORECASE)
-_AMONG = re.compile(r"\s*(?:were\s+|are\s+|was\s+)?among\b", re.IGNORECASE)
+_AMONG = re.compile(r"\s*,?\s*(?:were\s+|are\s+|was\s+)?among\b", re.IGNORECASE)
 _AMONG_BETWEEN = re.compile(r"\s+(?:were\s+|was\s+|are\s+)?among(?:\s+the)?\s+", re.IGNORECASE)
 _INCLUDING = re.compile(
     r"\b(?:including|among\s+them|among\s+whom|of\s+whom|mostly)\b", re.IGNORECASE
@@ -410,6 +410,11 @@ def _figure_from_items(kind: str, items: list[Item], text: str) -> Figure | None
         )
         perps = sum(item.count for item in parts if item.perpetrator)
         figure.perpetrators = perps or None
+        if _AMONG.match(text, items[-1].end, items[-1].end + 40) and not _AMONG_THEM.match(
+            text, items[-1].end
+        ):
+            # "six civilians, including two children, were among those killed": a part.
+            figure.subset, figure.whole = True, False
         return figure
     total = sum(item.count for item in items)
     specific = [item for item in items if item.group and item.group.lower() not in _GENERIC_GROUPS]
@@ -804,6 +809,8 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
     """
     if not figures:
         return None, None, None
+    # A part of the dead ("three soldiers were among those killed") is inside another figure.
+    figures = [f for f in figures if not f.subset] or figures
     whole = [f for f in figures if f.whole]
     if not whole:
         # Only single groups: "14 militants were killed ... two soldiers also died" add up
@@ -876,7 +883,8 @@ def _with_attackers(dead: list[Figure]) -> tuple[int | None, int | None, int | N
     everyone ("the toll rose to 38", "13 people") or a breakdown that names attackers.
     """
     attackers = [f for f in dead if _attackers_only(f)]
-    victims = [f for f in dead if not _attackers_only(f)]
+    # A part "among the dead" is inside another figure, never more dead on its own.
+    victims = [f for f in dead if not _attackers_only(f) and not f.subset]
     apart = [f for f in attackers if f.apart]
     if (
         not attackers

@@ -60,8 +60,10 @@ _DATE_PATTERN = re.compile(
     rf"|(?P<md>{_MONTH.replace('month', 'month_md')}\s+{_DAY.replace('day', 'day_md')})(?![\d,]*\s*(?:19|20)\d\d)(?!\s*(?:per ?cent|%|km|kilometres|kilometers|people|killed))"
     rf"|(?P<dm>{_DAY.replace('day', 'day_dm')}\s+(?:of\s+)?{_MONTH.replace('month', 'month_dm')})(?!,?\s*(?:19|20)\d\d)"
     rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?(?!,?\s+(?:of\s+)?(?:19|20)\d\d))"
-    rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
+    rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late|since)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
     r"|(?P<yesterday>yesterday|today|tonight|(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
+    r"|(?P<later>(?P<later_n>a|one|two|three|four|five|six|seven|\d)\s+days?\s+(?P<later_dir>later|earlier)"
+    r"|the\s+(?:next|following)\s+(?:day|morning))"
     r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))"
     rf"|(?P<yr>(?P<yr_mod>in|since|of|during|early|late|mid|mid-)\s*{_YEAR.replace('year', 'year_yr')}(?![-/\d]))"
     r")\b",
@@ -100,6 +102,18 @@ def _month_before(base: date, month: int, inclusive: bool) -> int:
     if month < base.month or (inclusive and month == base.month):
         return base.year
     return base.year - 1
+
+
+def _week_month(base: date, phrase: str) -> str | None:
+    """The month of "this week" (Monday to ``base``) or "last week" (the Monday to Sunday
+    before), when the whole span lies in one month; a week has no precision of its own."""
+    monday = base - timedelta(days=base.weekday())
+    first, last = (monday, base) if "this" in phrase else (monday - timedelta(days=7), monday)
+    if "this" not in phrase:
+        last -= timedelta(days=1)
+    if (first.year, first.month) != (last.year, last.month):
+        return None
+    return first.strftime("%Y-%m")
 
 
 def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str | None, bool, bool]:
@@ -158,7 +172,8 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         back = (base.weekday() - weekday) % 7
         if modifier == "last" and back == 0:
             back = 7
-        return (base - timedelta(days=back)).isoformat(), "day", False, False
+        # "closed since Sunday": the start of a period, like "since 2021".
+        return (base - timedelta(days=back)).isoformat(), "day", modifier == "since", False
     if groups["yesterday"]:
         if base is None:
             return None, None, False, False
@@ -172,14 +187,23 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         return (base - timedelta(days=count)).isoformat(), "day", False, False
     if groups["rel_span"]:
         phrase = re.sub(r"\s+", " ", groups["rel_span"].lower())
-        if base is None or phrase.endswith("week"):
-            # A week has no precision in the schema; leave it unresolved.
-            return None, None, False, "last" in phrase or "past" in phrase
+        # "Earlier this month": an event recalled from before the one reported.
+        recalled = "last" in phrase or (
+            phrase.startswith("earlier") and not phrase.endswith("week")
+        )
+        if base is None:
+            return None, None, False, recalled or "past" in phrase
+        if phrase.endswith("week"):
+            week = _week_month(base, phrase)
+            weak = "past" in phrase
+            return week, ("month" if week else None), weak, "last" in phrase or weak
         if phrase.endswith("year"):
             year = base.year - 1 if "last" in phrase else base.year
-            return f"{year:04d}", "year", "past" in phrase, "last" in phrase
+            return f"{year:04d}", "year", "past" in phrase, recalled
         month_date = base if "this" in phrase else base.replace(day=1) - timedelta(days=1)
-        return month_date.strftime("%Y-%m"), "month", "past" in phrase, "last" in phrase
+        return month_date.strftime("%Y-%m"), "month", "past" in phrase, recalled
+    if groups["later"]:
+        return None, None, False, False  # resolved by ``find_dates`` against the date before
     if groups["yr"]:
         modifier = groups["yr_mod"].lower()
         return groups["year_yr"], "year", modifier in ("since", "of"), False
@@ -198,17 +222,48 @@ def _names_capitalised(match: re.Match[str]) -> bool:
     return True
 
 
+#: "since January, when ...": the clause dates an event, not only the start of a period.
+_WHEN_AFTER = re.compile(r",?\s+when\b")
+#: "the envoy, who arrived on Sunday for talks": the day of an arrival, not of the talks.
+_ARRIVAL_BEFORE = re.compile(r"\barriv(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*\Z", re.IGNORECASE)
+
+
+def _days_later(match: re.Match[str], previous: date | None) -> tuple[str | None, str | None]:
+    """Resolve "two days later", "a day earlier", "the next day" against the day-precision
+    date told before it in the text."""
+    if previous is None:
+        return None, None
+    count_word = (match.group("later_n") or "one").lower()
+    count = int(count_word) if count_word.isdigit() else _SMALL.get(count_word, 1)
+    if (match.group("later_dir") or "later").lower() == "earlier":
+        count = -count
+    return (previous + timedelta(days=count)).isoformat(), "day"
+
+
 def find_dates(
     text: str, base: date | None, start: int = 0, end: int | None = None
 ) -> list[DateMention]:
-    """Return every date expression in ``text[start:end]``, resolved against ``base``."""
+    """Return every date expression in ``text[start:end]``, resolved against ``base``.
+
+    Expressions relative to the story ("two days later") are resolved against the last
+    day-precision date before them, so they need no publication date.
+    """
     mentions: list[DateMention] = []
+    previous: date | None = None
     for match in _DATE_PATTERN.finditer(text, start, len(text) if end is None else end):
         if not _names_capitalised(match):
             continue
         value, precision, weak, past = _resolve(match, base)
+        if match.group("later"):
+            value, precision = _days_later(match, previous)
+        if weak and _WHEN_AFTER.match(text, match.end()):
+            weak = False
         surface = match.group(0).strip()
         offset = match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
+        if _ARRIVAL_BEFORE.search(text, max(0, offset - 50), offset):
+            weak = True
+        if value is not None and precision == "day":
+            previous = date.fromisoformat(value)
         mentions.append(
             DateMention(offset, offset + len(surface), surface, value, precision, weak, past)
         )

@@ -34,7 +34,10 @@ _ANNOUNCEMENT = re.compile(
     # security measure stated for the future.
     r"|\b(?:said|told)\b[^.;]{0,100}?\b(?:would|will)\b[^.;]{0,80}?\b(?:units?|battalions?|"
     r"force|escorts?|checkposts?|cell|recruits|training|guidelines|protection|convoys?|"
-    r"movements?|patrols?|committees?|scanners|hotline)\b",
+    r"movements?|patrols?|committees?|scanners|hotline)\b"
+    # "he said all movements of Chinese staff would now be coordinated": the measure first.
+    r"|\b(?:said|told)\s+(?:that\s+)?(?:all\s+|the\s+)?(?:[\w-]+\s+){0,2}(?:movements?|"
+    r"convoys?|escorts?|patrols?|checkposts?)\b[^.;]{0,80}?\b(?:would|will)\b",
     re.IGNORECASE,
 )
 _GENERIC_MEETING = re.compile(

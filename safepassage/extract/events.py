@@ -7,16 +7,20 @@ reported ones first, each group by where it starts in the text, so output is det
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from safepassage.extract.analysis import Analysis
 from safepassage.extract.casualties import aggregate
 from safepassage.extract.engagements import Engagement, find_engagements, finish_engagement
-from safepassage.extract.incidents import Incident, find_incidents, is_past
+from safepassage.extract.incidents import LEAD_SENTENCES, Incident, find_incidents, is_past
 from safepassage.extract.places import PlaceMention, choose_location, location_object
 
-#: How many sentences at the start of a document count as its lead.
-LEAD_SENTENCES = 3
+#: A sentence that opens another report of the day: "Elsewhere in the tribal areas, a bomb ...",
+#: "In a separate incident, ...". What it tells is news, not a recalled event.
+_SEPARATE_REPORT = re.compile(
+    r"\s*(?:Elsewhere|Separately|In\s+(?:a|another)\s+(?:separate\s+)?(?:incident|attack))\b"
+)
 
 
 def _date_object(mention: Any) -> dict[str, Any] | None:
@@ -75,8 +79,12 @@ def _incident_event(
     background: bool,
     foreign_sentences: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
-    kinds = [m.kind for m in incident.mentions if m.kind]
-    kind = "security_operation" if kinds and "attack" not in kinds else "attack"
+    # The kind its first anchored report gives: an operation in which "a shell hit a house"
+    # stays an operation.
+    kinds = [m.kind for m in incident.mentions if m.kind and m.anchored] or [
+        m.kind for m in incident.mentions if m.kind
+    ]
+    kind = "security_operation" if kinds and kinds[0] == "security_operation" else "attack"
     attack_types = [m.attack_type for m in incident.mentions if m.attack_type]
     specific = [t for t in attack_types if t != "unknown"]
     order = (
@@ -156,6 +164,23 @@ def _incident_event(
     }
 
 
+def _twin_event(analysis: Analysis, event: dict[str, Any], place: PlaceMention) -> dict[str, Any]:
+    """The twin of an attack told in the same words ("one in A and the other in B"): the same
+    event at another place. The tolls stay with the first, since the text gives them for both
+    places together."""
+    twin = dict(event)
+    location = location_object(place.place) if place.place else None
+    twin["location"] = location
+    twin["fatalities"] = None
+    twin["injured"] = None
+    twin["evidence"] = _evidence(analysis, [analysis.sentence_of(place.start)])
+    filled = sum(bool(x) for x in (event["date"], location, event["perpetrators"]))
+    twin["confidence"] = _confidence(
+        filled, location["precision"] if location else None, event["background"]
+    )
+    return twin
+
+
 def _engagement_event(
     analysis: Analysis, cluster: Engagement, topic_sentences: list[int]
 ) -> dict[str, Any]:
@@ -189,6 +214,25 @@ def _engagement_event(
     }
 
 
+def _told_as_incident(cluster: Engagement, incidents: list[Incident]) -> bool:
+    """Whether an engagement is only the incident told in its sentences: "the army launched an
+    operation", "a bomber struck a meeting of elders". Its sentences all report the incident,
+    and it has no date of its own ("announced on Tuesday a fund for the victims of the 2014
+    attack" stays an announcement)."""
+    for incident in incidents:
+        sentences = {m.sentence for m in incident.mentions if m.anchored}
+        if not set(cluster.trigger_sentences) <= sentences:
+            continue
+        found = incident.date
+        if cluster.date is None or cluster.date.value is None:
+            return True
+        if found is not None and found.value is not None:
+            return found.value.startswith(cluster.date.value) or cluster.date.value.startswith(
+                found.value
+            )
+    return False
+
+
 def build_events(analysis: Analysis) -> list[dict[str, Any]]:
     """Return the document's events as schema objects, reported events first."""
     clusters = find_engagements(analysis)
@@ -206,6 +250,7 @@ def build_events(analysis: Analysis) -> list[dict[str, Any]]:
             i for i in cluster.sentences if i not in incident_sentences
         ] or cluster.sentences
     claimed -= incident_sentences
+    clusters = [c for c in clusters if not _told_as_incident(c, incidents)]
     main_engagement_in_lead = any(
         not c.background and min(c.trigger_sentences) < LEAD_SENTENCES for c in clusters
     )
@@ -229,16 +274,20 @@ def build_events(analysis: Analysis) -> list[dict[str, Any]]:
         if clusters and not any(m.anchored for m in incident.mentions):
             continue
         first_sentence = min(m.sentence for m in incident.mentions)
-        background = is_past(incident, analysis) or (
-            main_engagement_in_lead and first_sentence >= LEAD_SENTENCES
+        separate = _SEPARATE_REPORT.match(analysis.text, analysis.sentences[first_sentence][0])
+        background = is_past(incident, analysis, incident is incidents[0]) or (
+            main_engagement_in_lead and first_sentence >= LEAD_SENTENCES and not separate
         )
         if not any(m.sentence not in claimed for m in incident.mentions):
             continue
         foreign = frozenset(
             m.sentence for other in incidents if other is not incident for m in other.mentions
         )
-        events.append(
-            (background, incident.start, _incident_event(analysis, incident, background, foreign))
-        )
+        event = _incident_event(analysis, incident, background, foreign)
+        events.append((background, incident.start, event))
+        for offset, place in enumerate(incident.also, start=1):
+            events.append(
+                (background, incident.start + offset, _twin_event(analysis, event, place))
+            )
     events.sort(key=lambda item: (item[0], item[1]))
     return [event for _bg, _start, event in events]

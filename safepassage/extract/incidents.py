@@ -19,6 +19,9 @@ from safepassage.extract.casualties import Figure, find_figures
 from safepassage.extract.dates import DateMention
 from safepassage.extract.places import PlaceMention, choose_location
 
+#: How many sentences at the start of a document count as its lead.
+LEAD_SENTENCES = 3
+
 #: Attack types in priority order: the first that matches a sentence wins.
 ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
@@ -60,7 +63,32 @@ _BOMB = re.compile(
 _OPERATION = re.compile(
     r"\b(?:operations?|raids?|raided|arrest(?:s|ed|ing)?|air\s*strikes?|airstrikes?|drone\s+strikes?|"
     r"crackdown|encounter|apprehended|detained|security\s+forces\s+(?:killed|kill)|"
-    r"troops\s+(?:killed|kill)|offensive|shelling\s+by\s+(?:the\s+)?(?:army|troops))\b",
+    r"troops\s+(?:killed|kill)|offensive|shelling\s+by\s+(?:the\s+)?(?:army|troops)|"
+    r"(?:jets?|aircraft|warplanes?|drones?|helicopters?|gunships?)\s+(?:\w+\s+)?"
+    r"(?:struck|strike|pounded|pound|targeted|hit))\b",
+    re.IGNORECASE,
+)
+#: A raid carried out by militants ("insurgents torched a fuel depot in a night raid") is an
+#: attack, not a security operation.
+_HOSTILE_RAID = re.compile(
+    r"\b(?:militants|gunmen|insurgents|attackers|terrorists|rebels|assailants)\b[^.;]*?"
+    r"\braid(?:s|ed|ing)?\b",
+    re.IGNORECASE,
+)
+#: Security forces named before the militants make the militants the target of the raid.
+_SECURITY_AGENT = re.compile(
+    r"\b(?:security\s+forces|forces|troops|police|policemen|army|soldiers|military|CTD|"
+    r"Counter-Terrorism\s+Department|Frontier\s+Corps|FC|Rangers|Levies|commandos|paramilitar\w*)\b",
+    re.IGNORECASE,
+)
+_RAID_ON_FACILITY = re.compile(
+    r"\braids?\s+on\s+(?:\w+\s+){0,3}(?:terminal|depot|camp|post|checkpoint|base|station|"
+    r"office|compound|check\s*post)s?\b",
+    re.IGNORECASE,
+)
+#: Weapons found or seized ("explosives and a rifle were recovered") are not an attack.
+_RECOVERED = re.compile(
+    r"\b(?:found|recovered|seized|confiscated|discovered|defused|seizure|recovery|cache|haul)\b",
     re.IGNORECASE,
 )
 _ARREST_ONLY = re.compile(r"\b(?:arrest\w*|apprehended|detained)\b", re.IGNORECASE)
@@ -82,9 +110,27 @@ _REFERS_BACK = re.compile(
     r"\s*(?:That|This|The)\s+(?:attack|bombing|blast|assault|explosion|ambush|incident)\b"
     r"(?!\s+(?:on|in|at|near)\b)",
 )
+#: A definite word before the trigger: "the embassy condemned the bombing" speaks of an attack
+#: already told.
+_DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+(?:[\w-]+\s+){0,2}\Z", re.IGNORECASE)
+#: An arrest over an earlier attack: "arrested a man over last year's bus bombing".
+_ARREST_OVER = re.compile(
+    r"\b(?:arrest\w*|detain\w*|apprehended|rounded\s+up|held)\b[^.;]{0,80}?\s"
+    r"(?P<cut>over|in\s+connection\s+with|for\s+(?:their|his|her)\s+(?:role|part|involvement)\s+in)"
+    r"\s+(?:the|a|an|last|this|that)\b",
+    re.IGNORECASE,
+)
+#: Twin attacks told in one sentence: "bombs hit two markets, one in A and the other in B"
+#: (also "and another in B"): one event per place.
+_EACH_PLACE = re.compile(
+    r"\bone\s+(?:in|at|near)\s+(?P<first>[^,;.]+?)\s*,?\s+and\s+(?:the\s+other|another)"
+    r"\s+(?:one\s+)?(?:in|at|near)\s+(?P<second>[^,;.]+)",
+    re.IGNORECASE,
+)
 _PLURAL_ATTACKS = re.compile(r"\battacks\b", re.IGNORECASE)
 _PAST_CUE = re.compile(
-    r"\b(?:earlier|previous(?:ly)?|last\s+(?:year|month)|in\s+the\s+past|recalled|"
+    r"\b(?:earlier(?!\s+(?:this\s+week|today|on\b))|previous(?:ly)?|last\s+(?:year|month)|"
+    r"in\s+the\s+past|recalled|"
     r"second\s+attack|first\s+attack|anniversary|since)\b",
     re.IGNORECASE,
 )
@@ -105,6 +151,17 @@ class Mention:
     figures: list[Figure]
     perpetrators: list[dict[str, Any]]
     targets: list[dict[str, Any]]
+    #: Further places of twin attacks told together ("one in A and the other in B").
+    also: list[PlaceMention] = field(default_factory=list)
+    #: The date is only the day of a statement about the event ("the military said on Thursday").
+    said: bool = False
+    #: The trigger refers to an attack already told ("condemned the bombing").
+    definite: bool = False
+
+    @property
+    def dead(self) -> bool:
+        """Whether the mention gives a death toll."""
+        return any(f.kind == "dead" for f in self.figures)
 
     @property
     def anchored(self) -> bool:
@@ -127,8 +184,14 @@ class Incident:
 
     @property
     def date(self) -> DateMention | None:
-        """The first date any mention gives."""
-        return next((m.date for m in self.mentions if m.date is not None), None)
+        """The first date any mention gives of the event itself, else the first statement's."""
+        dated = [m for m in self.mentions if m.date is not None]
+        return next((m.date for m in dated if not m.said), dated[0].date if dated else None)
+
+    @property
+    def said(self) -> bool:
+        """Whether the incident is dated only by the day of a statement about it."""
+        return all(m.said for m in self.mentions if m.date is not None)
 
     @property
     def place(self) -> PlaceMention | None:
@@ -155,11 +218,41 @@ class Incident:
         """Offset of the first mention."""
         return min(m.start for m in self.mentions)
 
+    @property
+    def also(self) -> list[PlaceMention]:
+        """Places of twin attacks told with this one: each is an event of its own."""
+        return [p for m in self.mentions for p in m.also]
+
+
+def _twin_places(analysis: Analysis, start: int, end: int) -> list[PlaceMention]:
+    """The places of "one in A and the other in B" in a sentence: ``[A, B]``, or none."""
+    match = _EACH_PLACE.search(analysis.text, start, end)
+    if match is None:
+        return []
+    found = []
+    for group in ("first", "second"):
+        places = [
+            p
+            for p in analysis.places_in(match.start(group), match.end(group))
+            if p.place is not None and not p.modifier
+        ]
+        if not places:
+            return []
+        found.append(places[0])
+    return found
+
 
 _SPEECH_BEFORE = re.compile(
     r"\b(?:said|says|told|announced|reported|confirmed|added|stated|disclosed)\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
+
+
+#: "Traders shut their shops on Friday after a blast on Thursday": a date before "after" dates
+#: the aftermath, not the attack told after it.
+_AFTER = re.compile(r"\b(?:after|following)\b", re.IGNORECASE)
+#: How many days a statement may come after the event it reports.
+_STATEMENT_LAG_DAYS = 3
 
 
 def _best_date(text: str, dates: list[DateMention], anchor: int) -> DateMention | None:
@@ -168,26 +261,54 @@ def _best_date(text: str, dates: list[DateMention], anchor: int) -> DateMention 
         return None
     rank = {"day": 3, "month": 2, "year": 1, None: 0}
 
-    def spoken(d: DateMention) -> bool:
-        # "... late on Sunday, officials said on Monday": the day of the statement.
-        return bool(_SPEECH_BEFORE.search(text, max(0, d.start - 30), d.start))
-
     # The date nearest the word that reports the attack: "met on Monday ... the bombing in
     # July 2021" dates the bombing to July 2021.
     return max(
         usable,
         key=lambda d: (
             d.value is not None,
-            not spoken(d),
+            not _spoken(text, d, anchor),
             -abs(d.start - anchor),
             rank[d.precision],
         ),
     )
 
 
-def _mention(analysis: Analysis, index: int) -> Mention | None:
-    text = analysis.text
+def _spoken(text: str, found: DateMention, anchor: int) -> bool:
+    """Whether a date is the day of a statement or an aftermath rather than of the event: "...
+    late on Sunday, officials said on Monday"; "a strike on Friday after a blast ..."."""
+    if found.end <= anchor and _AFTER.search(text, found.end, anchor):
+        return True
+    return bool(_SPEECH_BEFORE.search(text, max(0, found.start - 30), found.start))
+
+
+def _said_later(said: DateMention, other: DateMention) -> bool:
+    """Whether a statement's day (``said``) can follow the event's day (``other``): the same
+    day or up to three days later ("launched on Tuesday", "the military said on Thursday")."""
+    if said.precision != "day" or other.precision != "day" or not said.value or not other.value:
+        return False
+    delta = (date.fromisoformat(said.value) - date.fromisoformat(other.value)).days
+    return 0 <= delta <= _STATEMENT_LAG_DAYS
+
+
+def _mentions(analysis: Analysis, index: int) -> list[Mention]:
+    """The incident mentions of one sentence: usually one; two where an arrest is made over an
+    earlier attack ("police held a man on Monday over the market bombing of last May")."""
     start, end = analysis.sentences[index]
+    split = _ARREST_OVER.search(analysis.text, start, end)
+    spans = [(start, end)]
+    if split is not None:
+        cut = split.start("cut")
+        spans = [(start, cut), (cut, end)]
+    found = [_mention(analysis, index, span) for span in spans]
+    if len(found) == 2 and (found[0] is None or found[0].kind != "security_operation"):
+        found = [_mention(analysis, index)]
+    return [m for m in found if m is not None]
+
+
+def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None) -> Mention | None:
+    text = analysis.text
+    start, end = span or analysis.sentences[index]
     sentence = text[start:end]
     attack_type = None
     anchor = -1
@@ -203,6 +324,12 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
         if facility is not None:
             attack_type, anchor = "facility_attack", start + facility.start()
     operation = _OPERATION.search(sentence)
+    hostile = _HOSTILE_RAID.search(sentence) if operation is not None else None
+    if hostile is not None and not _SECURITY_AGENT.search(sentence, 0, hostile.start()):
+        operation = None
+        raid = _RAID_ON_FACILITY.search(sentence)
+        if raid is not None and attack_type in (None, "unknown", "armed_assault"):
+            attack_type, anchor = "facility_attack", start + raid.start()
     if attack_type is not None and _HABITUAL_BEFORE.search(text, max(start, anchor - 40), anchor):
         # "ISKP, which has attacked foreigners ...": the group's record, not an event.
         perpetrators = perpetrators_in(text, start, end)
@@ -212,6 +339,14 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
     figures = find_figures(text, start, end)
     dead = [f for f in figures if f.kind == "dead"]
     death = _DEATH_WORD.search(sentence)
+    if (
+        attack_type in ("bombing", "suicide_bombing")
+        and not figures
+        and death is None
+        and _RECOVERED.search(sentence)
+    ):
+        # "Police found a bomb-making kit in the flat": a find, not a blast.
+        attack_type, anchor = None, -1
     if attack_type is None and operation is None and not dead and death is not None:
         # "Commander of banned group killed in tribal area": a death with no count.
         attack_type, anchor = "unknown", start + death.start()
@@ -238,6 +373,10 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
             operation.start() if operation else (dead[0].start - start if dead else 0)
         )
     place = choose_location(analysis.places, (start, end), anchor)
+    twins = _twin_places(analysis, start, end) if kind == "attack" else []
+    found_date = _best_date(text, analysis.dates_in(start, end), anchor)
+    if twins:
+        place = twins[0]
     return Mention(
         sentence=index,
         start=start,
@@ -245,18 +384,63 @@ def _mention(analysis: Analysis, index: int) -> Mention | None:
         anchor=anchor,
         kind=kind,
         attack_type=attack_type if kind == "attack" else None,
-        date=_best_date(text, analysis.dates_in(start, end), anchor),
+        date=found_date,
         place=place,
         figures=figures,
         perpetrators=perpetrators_in(text, start, end),
         targets=targets_in(text, start, end),
+        also=twins[1:],
+        said=found_date is not None and _spoken(text, found_date, anchor),
+        definite=attack_type is not None
+        and _DEFINITE_BEFORE.search(text, max(start, anchor - 30), anchor) is not None,
     )
 
 
-def _dates_compatible(a: DateMention | None, b: DateMention | None) -> bool:
+def _dates_compatible(
+    a: DateMention | None, b: DateMention | None, base: date | None = None
+) -> bool:
+    """Same date at the coarser precision, and both reported or both recalled: "earlier this
+    month" is another event than the one of "on Friday", though both fall in this month."""
     if a is None or b is None or a.value is None or b.value is None:
         return True
+    if _recalled(a, base) != _recalled(b, base):
+        return False
     return a.value.startswith(b.value) or b.value.startswith(a.value)
+
+
+def _recalled(found: DateMention, base: date | None) -> bool:
+    """Whether a date points to the past of the report: its words ("last October", "earlier
+    this month") or its distance from ``base`` (more than 10 days, a month or a year)."""
+    if found.past:
+        return True
+    if base is None or found.value is None:
+        return False
+    if found.precision == "day":
+        return (base - date.fromisoformat(found.value)).days > 10
+    if found.precision == "month":
+        return found.value < base.strftime("%Y-%m")
+    return found.precision == "year" and found.value < f"{base.year:04d}"
+
+
+def reference_day(analysis: Analysis) -> date | None:
+    """The day the report speaks from: its dateline's or publication date, else (an undated
+    text) the first full date of its lead, the day of the event it reports."""
+    if analysis.report_base is not None:
+        return analysis.report_base
+    lead_end = analysis.sentences[min(len(analysis.sentences), LEAD_SENTENCES) - 1][1]
+    for found in analysis.dates_in(analysis.body_start, lead_end):
+        if found.precision == "day" and found.value and not found.weak and not found.past:
+            return date.fromisoformat(found.value)
+    return None
+
+
+def _statement_of(mention: Mention, incident: Incident) -> bool:
+    """Whether one of the two is dated only by a statement made soon after the other's date."""
+    if mention.date is None or incident.date is None or mention.said == incident.said:
+        return False
+    if mention.said:
+        return _said_later(mention.date, incident.date)
+    return _said_later(incident.date, mention.date)
 
 
 def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
@@ -278,6 +462,62 @@ def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
     )
 
 
+def _place_mention(
+    analysis: Analysis,
+    incidents: list[Incident],
+    pending: list[Mention],
+    mention: Mention,
+    base: date | None,
+) -> list[Mention]:
+    """Add ``mention`` to the incident it belongs to, or start one; return the mentions still
+    waiting for an incident (unanchored ones before the first)."""
+    if not mention.anchored:
+        if incidents:
+            incidents[-1].mentions.append(mention)
+        else:
+            pending.append(mention)
+        return pending
+    if (
+        incidents
+        and _REFERS_BACK.match(analysis.text, mention.start, mention.end)
+        and _dates_compatible(mention.date, incidents[-1].date, base)
+    ):
+        # "That attack happened in Upper Kohistan": more about the incident just told.
+        incidents[-1].mentions.append(mention)
+        return pending
+    if incidents and mention.definite and mention.date is None and not mention.dead:
+        # "The embassy in Islamabad condemned the bombing": the attack just told; a place that
+        # does not fit it is where someone spoke, not where it happened.
+        if not _places_compatible(mention.place, incidents[-1].place):
+            mention.place = None
+        incidents[-1].mentions.append(mention)
+        return pending
+    target = None
+    for incident in reversed(incidents):
+        same_date = (
+            mention.date is not None
+            and incident.date is not None
+            and _dates_compatible(mention.date, incident.date, base)
+        )
+        if not same_date and _statement_of(mention, incident):
+            same_date = True
+        elif not _dates_compatible(mention.date, incident.date, base):
+            continue
+        if not _places_compatible(mention.place, incident.place):
+            continue
+        close = mention.sentence - incident.mentions[-1].sentence <= 2
+        if same_date or close or (mention.date is None and mention.place is None):
+            target = incident
+        break
+    if target is None:
+        target = Incident()
+        incidents.append(target)
+        target.mentions.extend(pending)
+        pending = []
+    target.mentions.append(mention)
+    return pending
+
+
 def find_incidents(
     analysis: Analysis, claimed: set[int], allow_vague: bool = False
 ) -> list[Incident]:
@@ -288,44 +528,12 @@ def find_incidents(
     """
     incidents: list[Incident] = []
     pending: list[Mention] = []
+    base = reference_day(analysis) if analysis.sentences else None
     for index in range(len(analysis.sentences)):
         if index in claimed:
             continue
-        mention = _mention(analysis, index)
-        if mention is None:
-            continue
-        if not mention.anchored:
-            if incidents:
-                incidents[-1].mentions.append(mention)
-            else:
-                pending.append(mention)
-            continue
-        target = None
-        if incidents and _REFERS_BACK.match(analysis.text, mention.start, mention.end):
-            # "That attack happened in Upper Kohistan": more about the incident just told.
-            target = incidents[-1]
-            target.mentions.append(mention)
-            continue
-        for incident in reversed(incidents):
-            same_date = (
-                mention.date is not None
-                and incident.date is not None
-                and _dates_compatible(mention.date, incident.date)
-            )
-            if not _dates_compatible(mention.date, incident.date):
-                continue
-            if not _places_compatible(mention.place, incident.place):
-                continue
-            close = mention.sentence - incident.mentions[-1].sentence <= 2
-            if same_date or close or (mention.date is None and mention.place is None):
-                target = incident
-            break
-        if target is None:
-            target = Incident()
-            incidents.append(target)
-            target.mentions.extend(pending)
-            pending = []
-        target.mentions.append(mention)
+        for mention in _mentions(analysis, index):
+            pending = _place_mention(analysis, incidents, pending, mention, base)
     if pending and incidents:
         incidents[0].mentions.extend(pending)
     elif pending and allow_vague:
@@ -336,21 +544,17 @@ def find_incidents(
     return incidents
 
 
-def is_past(incident: Incident, analysis: Analysis) -> bool:
-    """Whether the text recalls the incident rather than reporting it."""
+def is_past(incident: Incident, analysis: Analysis, first: bool = True) -> bool:
+    """Whether the text recalls the incident rather than reporting it.
+
+    In an undated text, an incident after the first that is dated only by month or year ("In
+    August 2024, gunmen ...") is recalled: a report tells its own news by the day.
+    """
     found = incident.date
-    base = analysis.report_base
-    if found is not None:
-        if found.past:
+    base = reference_day(analysis)
+    if found is not None and _recalled(found, base):
+        return True
+    if base is None and not first and found is not None and found.value is not None:
+        if found.precision in ("month", "year"):
             return True
-        if base is not None and found.value is not None:
-            value = found.value
-            if found.precision == "day":
-                delta = (base - date.fromisoformat(value)).days
-                if delta > 10:
-                    return True
-            elif found.precision == "month" and value < base.strftime("%Y-%m"):
-                return True
-            elif found.precision == "year" and value < f"{base.year:04d}":
-                return True
     return any(_PAST_CUE.search(analysis.text[m.start : m.end]) for m in incident.mentions[:1])

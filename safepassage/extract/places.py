@@ -134,6 +134,11 @@ _SPEAKER_IN_BEFORE = re.compile(
     r"spokesm[ae]n|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )
+_INSTITUTION_IN_BEFORE = re.compile(
+    r"\b(?:government|embassy|consulate|ministry|foreign\s+office|administration|"
+    r"military|army|spokesm[ae]n|spokesperson)\s+in\s+$",
+    re.IGNORECASE,
+)
 #: "officials in Urumqi said", "police in Quetta told reporters": a speaker (not "an attack
 #: on police in Quetta").
 _SPEECH_AFTER = re.compile(
@@ -215,6 +220,10 @@ def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     speaker = speaker_in is not None and (
         not speaker_in.group(0).lower().startswith("police") or bool(_SPEECH_AFTER.match(after))
     )
+    # "the Taliban government in Kabul said", "the embassy in Islamabad confirmed": where the
+    # statement was made (but "an attack on the embassy in Kabul" is the scene).
+    if _INSTITUTION_IN_BEFORE.search(before) and _SPEECH_AFTER.match(after):
+        speaker = True
     # "residents of Punjab killed in Kalat": where the victims come from.
     if _PARTY_BEFORE.search(before) or speaker or _ORIGIN_BEFORE.search(before):
         modifier = True

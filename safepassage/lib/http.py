@@ -250,6 +250,17 @@ def _parse(url: str) -> _Target:
     return _Target(scheme, host, port or default_port, target, url)
 
 
+def check_url(url: str) -> None:
+    """Raise ``InvalidURL`` unless ``fetch``/``post`` would accept ``url`` as written.
+
+    The same checks a request makes before it resolves anything (length, spaces and control
+    characters, http(s) only, no credentials, a valid host), for forms that store an address
+    to be fetched later. It says nothing about the address the host resolves to: the guard
+    judges that at request time.
+    """
+    _parse(url)
+
+
 def _resolve(target: _Target, policy: FetchPolicy) -> list[IPAddress]:
     """Every address the host resolves to, after checking each one against the guard."""
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import stat
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from safepassage.lib import http
 
 ENV_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 MAX_TOKEN_CHARS = 200
@@ -116,7 +119,9 @@ class Peer(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         env_field, file_field = "token_env", "token_file"
-        if bool(self.token_env) == bool(self.token_file):
+        if not self.token_env and not self.token_file:
+            errors[env_field] = "Name the environment variable or the token file holding the token."
+        elif self.token_env and self.token_file:
             errors[env_field] = "Name either an environment variable or a token file, not both."
         if self.token_env and not set(self.token_env) <= ENV_NAME_CHARS:
             errors[env_field] = "Use capital letters, digits and underscores."
@@ -124,8 +129,12 @@ class Peer(models.Model):
             "/" in self.token_file or "\\" in self.token_file or self.token_file.startswith(".")
         ):
             errors[file_field] = "A plain file name inside <data dir>/peers/, no folders."
+        for name in ("name", env_field, file_field):
+            if has_control_characters(getattr(self, name)):
+                errors[name] = "Control and invisible characters are not allowed."
         try:
-            check_address(self.base_url)
+            if self.base_url:  # an empty one is the field's own error ("cannot be blank")
+                check_address(self.base_url)
         except PeerError as exc:
             errors["base_url"] = str(exc)
         if errors:
@@ -178,17 +187,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# Control, format (bidi overrides, zero-width), surrogate, private-use and unassigned characters.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a character that has no business in a name or an address."""
+    return any(unicodedata.category(ch) in _CONTROL_CATEGORIES for ch in text or "")
+
+
 def check_address(url: str) -> None:
-    """Refuse a peer address that would send the token in the clear or is malformed."""
+    """Refuse a peer address that would send the token in the clear or is malformed.
+
+    First the checks the outbound HTTP wrapper makes before any request (``http.check_url``:
+    length, spaces and control characters, http(s) only, no credentials, a valid host), then
+    the peer's own: no query or fragment, and https unless the peer is on a loopback address.
+    """
     try:
-        parts = urlsplit(url)
+        http.check_url(url)
+    except http.InvalidURL as exc:
+        raise PeerError(f"Not a usable address: {exc.message}.") from exc
+    try:
+        parts = urlsplit(url.strip())
     except ValueError as exc:
         raise PeerError("The address cannot be parsed.") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PeerError("The address must be an http(s) URL with a host.")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise PeerError("The address must not carry credentials, a query or a fragment.")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.query or parts.fragment:
+        raise PeerError("The address must not carry a query or a fragment.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
         raise PeerError("Use https: the token must not cross the network in the clear.")
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from django.db import models
 
+from safepassage.access import gate
 from safepassage.access.policy import Role
 from safepassage.registry.models import Organisation
 from safepassage.sharing import tlp
 from safepassage.sharing.models import ShareRecord, SharingAgreement
+from safepassage.sharing.peers import Peer
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,39 @@ def record(
     for row in rows:
         row.save()
     return len(rows)
+
+
+def save_peer(actor: Any, peer: Peer) -> Peer:
+    """Check ``peer`` and save it on behalf of ``actor``: the one path for the CLI and the pages.
+
+    Raises ``ValidationError`` (field -> messages) when the peer is not valid (``Peer.clean``:
+    one token source, a safe address, no control characters) and ``PermissionDenied`` when
+    ``actor`` may not add or change peers (``gate.save``; the audit log records the write).
+    The token itself is never given here: the peer names where it lives.
+
+    When an existing peer's address or partner changes, both cursors start over: the pull
+    cursor is a place in the old address's stream and the push cursor says what the old
+    partner already has. Starting over costs a full exchange, which changes nothing twice
+    (sync is idempotent); keeping them could skip incidents.
+    """
+    peer.full_clean()
+    if peer.pk is not None:
+        stored = Peer.objects.filter(pk=peer.pk).values("base_url", "partner_id").first()
+        if stored is not None and (
+            stored["base_url"] != peer.base_url or stored["partner_id"] != peer.partner_id
+        ):
+            peer.pull_cursor = ""
+            peer.push_cursor = None
+    return gate.save(actor, peer)
+
+
+def disable_peer(actor: Any, peer: Peer) -> Peer:
+    """Stop syncing with ``peer`` on behalf of ``actor``; its row, cursors and history stay.
+
+    Only ``active`` changes (through the gate, audited), so a peer saved under older rules can
+    always be disabled. An inactive peer is not synced and may not push to us.
+    """
+    if peer.active:
+        peer.active = False
+        gate.save(actor, peer, update_fields=["active"])
+    return peer

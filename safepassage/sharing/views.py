@@ -1,13 +1,17 @@
-"""Sharing pages: agreements with partner organisations and the record of what crossed.
+"""Sharing pages: agreements with partner organisations, peer instances, and what crossed.
 
-Administrators keep the agreements; analysts read them and the record; a partner liaison
-reads their own organisation's agreements and what was shared with it.
+Administrators keep the agreements and the peers; analysts read them and the record; a partner
+liaison reads their own organisation's agreements and what was shared with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
@@ -17,8 +21,8 @@ from django.views.decorators.http import require_POST
 from safepassage.access import gate
 from safepassage.access.policy import Action
 from safepassage.registry.models import Organisation
-from safepassage.sharing import sync
-from safepassage.sharing.forms import AgreementForm
+from safepassage.sharing import services, sync
+from safepassage.sharing.forms import AgreementForm, PeerForm
 from safepassage.sharing.models import Channel, ShareRecord, SharingAgreement
 from safepassage.sharing.peers import Peer
 
@@ -36,24 +40,47 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
             "agreements": agreements,
             "peers": gate.restrict(Peer.objects.select_related("partner"), request.user),
             "can_add": gate.can(request.user, Action.ADD, SharingAgreement),
+            "can_add_peer": gate.can(request.user, Action.ADD, Peer),
             "can_sync": gate.can(request.user, Action.CHANGE, Peer),
         },
     )
 
 
-def _form(request: HttpRequest, instance: SharingAgreement | None) -> HttpResponse:
+def _partner_form(
+    request: HttpRequest,
+    form: AgreementForm | PeerForm,
+    template: str,
+    save: Callable[[Any, Any], Any],
+) -> HttpResponse:
+    """Show an agreement or peer form; on a valid POST save it through ``save`` (the gate) and
+    go back to the sharing page. The partner list holds the active organisations the user may
+    see."""
     user = request.user
-    form = AgreementForm(request.POST or None, instance=instance)
     form.fields["partner"].queryset = gate.restrict(  # type: ignore[attr-defined]
         Organisation.objects.filter(is_active=True), user, Action.VIEW
     )
     if request.method == "POST" and form.is_valid():
-        gate.save(user, form.instance)
-        messages.success(request, f"Agreement “{form.instance.name}” saved.")
-        return redirect("sharing:agreement-list")
+        try:
+            saved = save(user, form.instance)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            kind = "Peer" if isinstance(saved, Peer) else "Agreement"
+            messages.success(request, f"{kind} “{saved.name}” saved.")
+            return redirect("sharing:agreement-list")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "object": instance}
-    return render(request, "sharing/agreement_form.html", context, status=status)
+    context = {"form": form, "object": form.instance if form.instance.pk else None}
+    return render(request, template, context, status=status)
+
+
+def _save_agreement(user: Any, agreement: SharingAgreement) -> SharingAgreement:
+    gate.save(user, agreement)
+    return agreement
+
+
+def _form(request: HttpRequest, instance: SharingAgreement | None) -> HttpResponse:
+    form = AgreementForm(request.POST or None, instance=instance)
+    return _partner_form(request, form, "sharing/agreement_form.html", _save_agreement)
 
 
 @login_required
@@ -78,6 +105,37 @@ def agreement_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "This agreement is referenced; end it instead of deleting it.")
     else:
         messages.success(request, f"Agreement “{agreement.name}” deleted.")
+    return redirect("sharing:agreement-list")
+
+
+def _peer_form(request: HttpRequest, instance: Peer | None) -> HttpResponse:
+    form = PeerForm(request.POST or None, instance=instance)
+    return _partner_form(request, form, "sharing/peer_form.html", services.save_peer)
+
+
+@login_required
+def peer_create(request: HttpRequest) -> HttpResponse:
+    gate.require(request.user, Action.ADD, Peer)
+    return _peer_form(request, None)
+
+
+@login_required
+def peer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    peer = gate.get_object(request.user, Action.CHANGE, Peer, pk=pk)
+    return _peer_form(request, peer)
+
+
+@login_required
+@require_POST
+def peer_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop syncing with a peer, keeping its row and cursors (re-enable it on its edit page).
+
+    Peers are disabled, never deleted here: the row, its cursors and its audit trail stay, and
+    an inactive peer is neither synced nor allowed to push to us.
+    """
+    peer = gate.get_object(request.user, Action.CHANGE, Peer, pk=pk)
+    services.disable_peer(request.user, peer)
+    messages.success(request, f"Peer “{peer.name}” disabled: no sync with it until re-enabled.")
     return redirect("sharing:agreement-list")
 
 

@@ -170,3 +170,14 @@ def test_a_subject_attacker_without_a_count_adds_nothing() -> None:
         "Gunmen stormed the post and killed four soldiers before they were themselves killed."
     )
     assert dead["total"] == 4
+
+
+def test_a_part_among_the_dead_with_its_own_breakdown_is_not_added() -> None:
+    assert _spread(
+        "Troops killed at least 15 militants in the raid. An elder said four villagers, "
+        "including a boy, were among those killed."
+    ) == (15, 15, None)
+
+
+def test_a_watchman_is_a_victim() -> None:
+    assert _dead("Militants stormed the depot, killing a watchman.")["total"] == 1

@@ -113,3 +113,9 @@ def test_blame_in_the_present_tense_names_the_authority() -> None:
     assert _sentence("Quetta CTD blames BLA for the railway track blast") == [
         ("Balochistan Liberation Army", "attributed", "Counter-Terrorism Department")
     ]
+
+
+def test_a_group_blamed_for_an_attack_is_not_its_victim() -> None:
+    assert _sentence(
+        "Police blamed that attack on Lashkar-e-Jhangvi, although the group denied it."
+    ) == [("Lashkar-e-Jhangvi", "attributed", "Police")]

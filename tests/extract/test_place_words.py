@@ -87,3 +87,19 @@ def test_curated_points_for_places_the_packaged_data_misplaces_or_lacks(
     location = main_event(extract(sentence, published="2024-05-08"))["location"]
     assert location["name"] == name
     assert (round(location["lat"], 2), round(location["lon"], 2)) == (lat, lon)
+
+
+def test_an_institution_speaking_from_a_city_is_not_the_scene(extract: Extract) -> None:
+    text = (
+        "Pakistani jets struck hideouts in Datta Khel on Monday, killing 12 militants. "
+        "The government in Kabul said the strikes had hit civilians."
+    )
+    result = extract(text, published="2024-06-11")
+    assert all((e["location"] or {}).get("name") != "Kabul" for e in result["events"])
+
+
+def test_an_attack_on_an_embassy_in_a_city_is_there(extract: Extract) -> None:
+    event = main_event(
+        extract("Gunmen attacked the embassy in Kabul on Monday.", published="2024-06-11")
+    )
+    assert _place(event)[0] == "Kabul"

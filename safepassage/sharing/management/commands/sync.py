@@ -20,6 +20,7 @@ from safepassage.access import gate
 from safepassage.core.management.base import AuditedCommand
 from safepassage.registry.models import Organisation
 from safepassage.sharing.peers import Direction, Peer
+from safepassage.sharing.services import save_peer
 from safepassage.sharing.sync import sync_all
 
 
@@ -92,10 +93,9 @@ class Command(AuditedCommand):
             accept_push=not options["no_accept_push"],
         )
         try:
-            peer.full_clean()
+            save_peer(self.user, peer)
         except ValidationError as exc:
             raise CommandError(
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             ) from exc
-        gate.save(self.user, peer)
         self.stdout.write(f"Added peer {peer.name} for {partner}.")
