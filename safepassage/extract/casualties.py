@@ -116,7 +116,8 @@ _KILL_VERB = re.compile(
     r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
     r"(?:(?:death\s+)?toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|fatalities))"
     r"(?:\s+[^.;]{0,60}?)?\s+(?:rose|rises|climbed|climbs|reached|jumped|has\s+risen|stood|stands|of|is|was|to)"
-    r"(?:\s+(?:to|at))?|put\s+the\s+(?:dead|death\s+toll|toll)\s+at|received(?=\s+\S+\s+bodies))\b",
+    r"(?:\s+(?:to|at))?|put\s+the\s+(?:dead|death\s+toll|toll|number\s+of\s+(?:the\s+)?"
+    r"(?:dead|deaths|fatalities))\s+at|received(?=\s+\S+\s+bodies))\b",
     re.IGNORECASE,
 )
 _INJURY_VERB = re.compile(
@@ -219,6 +220,7 @@ def _modifiers_ok(mods: str) -> bool:
 
 
 _OF_BEFORE = re.compile(r"\bof\s+$", re.IGNORECASE)
+_COMMA_BEFORE = re.compile(r",\s*(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
 _OF_THEM = re.compile(
     rf"(?P<num>\w+)\s+of\s+(?:them|whom)\s+(?:were\s+)?(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b",
     re.IGNORECASE,
@@ -250,6 +252,24 @@ _AND_POSSESSIVE = re.compile(r"\s+and\s+(?:their|his|her)\s", re.IGNORECASE)
 _LOOSE_TAIL = re.compile(
     rf"((?:\s+(?!(?:{_STOP_ALT})\b)[A-Za-z][a-z'’-]*){{1,3}})(?=\s*(?:$|[,.;:]|(?:{_STOP_ALT})\b))"
 )
+
+
+_ALL_BEFORE = re.compile(r"\b(?:all|the)\s+$", re.IGNORECASE)
+
+
+def _named_before(text: str, at: int, count: int) -> str | None:
+    """The attackers a bare "all three" refers to: "Three gunmen tried to storm the consulate
+    ... All three were shot dead". Only attackers counted with the same number just before."""
+    if not _ALL_BEFORE.search(text, max(0, at - 5), at):
+        return None
+    named = None
+    for match in NUMBER_PATTERN.finditer(text, max(0, at - 300), at - 4):
+        number = parse_number(match)
+        tail = _ITEM_TAIL.match(text, match.end()) if number is not None else None
+        if number is not None and tail and number.value == count:
+            if _PERPETRATOR_RE.fullmatch(tail.group("noun")):
+                named = _clean_group(tail.group("mods"), tail.group("noun"))
+    return named
 
 
 def _is_year(raw: str) -> bool:
@@ -313,15 +333,17 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
                 or _INCLUDING.match(rest)
                 or _BREAKDOWN_NEXT.match(text, match.end(), end)
             ):
+                group = _named_before(text, number.start, number.value)
                 items.append(
                     Item(
                         number.value,
-                        None,
+                        group,
                         None,
                         number.start,
                         number.end,
                         number.bound,
                         number.vague,
+                        perpetrator=group is not None,
                     )
                 )
                 taken.append((number.start, number.end))
@@ -361,6 +383,18 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
                 items.append(
                     Item(1, group, nationality_of(group), possessive.start(), loose.end(1))
                 )
+    # "all six attackers, the bomber among them": one of the attackers, not one more.
+    items = [
+        item
+        for index, item in enumerate(items)
+        if not (
+            index > 0
+            and item.perpetrator
+            and items[index - 1].perpetrator
+            and _COMMA_BEFORE.search(text, max(start, item.start - 6), item.start)
+            and _AMONG_THEM.match(text, item.end)
+        )
+    ]
     for match in _OF_THEM.finditer(text, start, end):
         # "13 people, nine of them Chinese workers": a breakdown of the total before it.
         count = word_to_int(match.group("num"))
@@ -442,11 +476,19 @@ _NEXT_CLAUSE = re.compile(
 )
 
 
+_PARTICIPLE = re.compile(r"(?:and\s+)?\w+ing", re.IGNORECASE)
+
+
 def _region_forward(text: str, start: int, end: int) -> tuple[int, int]:
     boundary = _FORWARD_BOUNDARY.search(text, start, end)
     # "including" lists run over commas, so only a real boundary word ends the phrase.
     stop = boundary.start() if boundary else end
-    if boundary is not None and boundary.group(0)[:1].isalpha():
+    if (
+        boundary is not None
+        and boundary.group(0)[:1].isalpha()
+        # "killing two fighters and a child and wounding five": still the first verb's objects.
+        and not _PARTICIPLE.fullmatch(boundary.group(0))
+    ):
         # "kills one, six wounded": "six" is the subject of the next verb.
         clause = _NEXT_CLAUSE.search(text, start, stop)
         if clause is not None:
@@ -523,15 +565,17 @@ def _loose_item(text: str, start: int, end: int, forward: bool) -> list[Item]:
             kept.append(word)
         words = kept
     group = " ".join(w.strip(",") for w in words) or None
+    named = None if group else _named_before(text, number.start, number.value)
     return [
         Item(
             number.value,
-            group,
+            group or named,
             nationality_of(group) if group else None,
             number.start,
             number.end + len(words_text),
             number.bound,
             number.vague,
+            perpetrator=named is not None,
         )
     ]
 
@@ -664,6 +708,8 @@ def _figures_for(
         figure = _figure_from_items(kind, items, text)
         if figure is not None and items:
             _apply_range(text, figure, figures, max(start, items[0].start - 12), items[-1].end + 1)
+            if _INCLUDED_BEFORE.search(text, max(start, items[0].start - 12), items[0].start):
+                figure.subset, figure.whole = True, False
         if figure is not None:
             clause = text[max(start, figure.start) : min(end, match.end() + 25)]
             figure.additive = bool(_ADDITIVE.search(clause))
@@ -755,8 +801,30 @@ _ZERO = re.compile(
 )
 
 
+#: "more than 300 militants had been killed in operations over the past year": a statistic
+#: of a period, not the toll of an event.
+_PERIOD_STAT = re.compile(
+    r"\b(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:[\w-]+\s+)?"
+    r"(?:years?|months?|decades?)\b|\bso\s+far\s+this\s+year\b|\bthis\s+year\s+alone\b"
+    r"|\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.;,]")
+#: "the higher figure included two people who died elsewhere": a part of another figure.
+_INCLUDED_BEFORE = re.compile(r"\b(?:included|includes|include)\s+$", re.IGNORECASE)
+
+
+def _statistic(text: str, figure: Figure, end: int) -> bool:
+    stop = _CLAUSE_END.search(text, figure.end, end)
+    return _PERIOD_STAT.search(text, figure.start, stop.start() if stop else end) is not None
+
+
 def find_figures(text: str, start: int, end: int) -> list[Figure]:
     """Return the death and injury figures stated in ``text[start:end]``."""
+    return [f for f in _find_figures(text, start, end) if not _statistic(text, f, end)]
+
+
+def _find_figures(text: str, start: int, end: int) -> list[Figure]:
     zero = _ZERO.search(text, start, end)
     if zero is not None:
         what = (zero.group("what") or zero.group("what2") or "").lower()

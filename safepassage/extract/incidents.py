@@ -39,9 +39,10 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("assassination", r"\bassassinat\w*|\btarget(?:ed)?\s+killings?\b"),
         (
             "facility_attack",
-            r"\bstorm(?:ed|ing)?\b|\b(?:attack\w*|assault\w*)\s+(?:on\s+)?(?:a|an|the)?\s*(?:\w+\s+){0,2}"
+            r"\bstorm(?:ed|ing)?\b|\b(?:attack\w*|assault\w*)\s+(?:on\s+)?(?:a|an|the)?\s*(?:\w+\s+){0,3}"
             r"(?:consulate|embassy|airport|air\s+base|naval\s+base|hotel|office|camp|garrison|cantonment|"
-            r"check\s*post|checkpoint|post|outpost|police\s+station|compound)s?\b",
+            r"check\s*post|checkpoint|post|outpost|police\s+station|compound|complex|terminal|"
+            r"depot|headquarters|fort|facility|plant)s?\b",
         ),
         (
             "armed_assault",
@@ -54,6 +55,15 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _FACILITY = dict(ATTACK_TYPES)["facility_attack"]
+#: "attackers armed with rifles, grenades and explosives": their kit, not how they attacked.
+_ARMED_WITH = re.compile(
+    r"\b(?:armed|equipped)\s+with\s+(?:(?:automatic|assault|heavy|hand|light|sniper|"
+    r"rocket-propelled|small|suicide|explosive|and|or|[\w-]+(?=,)|,)\s*)*"
+    r"(?:rifles?|guns?|grenades?|explosives?|weapons?|arms|vests?|jackets?|launchers?|rockets?)"
+    r"(?:\s*(?:,|and)\s*(?:(?:automatic|assault|heavy|hand|light|suicide|explosive)\s+)?"
+    r"(?:rifles?|guns?|grenades?|explosives?|weapons?|arms|vests?|jackets?|launchers?|rockets?))*",
+    re.IGNORECASE,
+)
 #: Bombing words proper (not projectiles fired in an assault).
 _BOMB = re.compile(
     r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bIEDs?\b|\blandmines?\b"
@@ -312,8 +322,10 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
     sentence = text[start:end]
     attack_type = None
     anchor = -1
+    # "attackers armed with rifles, grenades and explosives": their kit, not how they attacked.
+    typed = _ARMED_WITH.sub(lambda m: " " * len(m.group(0)), sentence)
     for name, pattern in ATTACK_TYPES:
-        match = pattern.search(sentence)
+        match = pattern.search(typed)
         if match:
             attack_type, anchor = name, start + match.start()
             break

@@ -181,3 +181,47 @@ def test_a_part_among_the_dead_with_its_own_breakdown_is_not_added() -> None:
 
 def test_a_watchman_is_a_victim() -> None:
     assert _dead("Militants stormed the depot, killing a watchman.")["total"] == 1
+
+
+def test_objects_joined_before_a_second_participle_stay_with_the_first() -> None:
+    dead, hurt = _tolls(
+        "A bomb hit the checkpoint, killing two policemen and a boy and wounding four others."
+    )
+    assert dead is not None and dead["total"] == 3
+    assert hurt is not None and hurt["total"] == 4
+
+
+def test_the_number_of_dead_put_at_a_figure_conflicts_with_another() -> None:
+    assert _spread(
+        "Police put the number of dead at four, but a tribal elder said six people had been killed."
+    ) == (6, 4, 6)
+
+
+def test_one_attacker_among_the_attackers_is_not_one_more() -> None:
+    dead = _dead(
+        "Four soldiers and all five attackers, the suicide bomber among them, were killed."
+    )
+    assert (dead["total"], dead["perpetrators"]) == (9, 5)
+
+
+def test_all_three_refers_to_the_attackers_counted_before() -> None:
+    dead = _dead(
+        "Three gunmen tried to force their way into the hotel on Friday. All three were shot "
+        "dead by the guards, and one guard died in the gunfight."
+    )
+    assert (dead["total"], dead["perpetrators"]) == (4, 3)
+
+
+def test_a_statistic_of_a_period_is_not_a_toll() -> None:
+    text = (
+        "Officials said more than 200 militants had been killed in the province over the past year."
+    )
+    assert find_figures(text, 0, len(text)) == []
+    assert _dead("Nine people were killed in the blast, the worst in the past year.")["total"] == 9
+
+
+def test_a_figure_a_higher_one_included_is_a_part_of_it() -> None:
+    assert _spread(
+        "The government said 18 people had died; the hospital later gave a toll of 20. "
+        "Officials said the higher figure included two people who died in another hospital."
+    ) == (20, 18, 20)

@@ -1,0 +1,42 @@
+"""Attack types: the assault on a facility, and the weapons attackers carried."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.extract.conftest import main_event
+
+Extract = Callable[..., dict[str, Any]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Security forces repulsed an attack on the Karachi Stock Exchange complex on Monday, "
+        "killing all four attackers.",
+        "Militants attacked a fuel terminal at Torkham on Tuesday night, killing a guard.",
+    ],
+)
+def test_an_attack_on_a_complex_or_terminal_is_a_facility_attack(
+    extract: Extract, text: str
+) -> None:
+    event = main_event(extract(text, published="2024-05-08"))
+    assert event["attack_type"] == "facility_attack"
+
+
+def test_the_weapons_attackers_carried_do_not_make_a_bombing(extract: Extract) -> None:
+    text = (
+        "Gunmen stormed a police station in Bannu on Sunday, killing three policemen. The "
+        "attackers, armed with rifles, grenades and explosives, held the building for six hours."
+    )
+    event = main_event(extract(text, published="2024-05-08"))
+    assert event["attack_type"] == "facility_attack"
+
+
+def test_explosives_set_off_are_still_a_bombing(extract: Extract) -> None:
+    text = "A bomb planted on a motorcycle exploded in a market in Chaman on Friday, killing four."
+    event = main_event(extract(text, published="2024-05-08"))
+    assert event["attack_type"] == "bombing"
