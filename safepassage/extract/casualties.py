@@ -333,17 +333,17 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
                 or _INCLUDING.match(rest)
                 or _BREAKDOWN_NEXT.match(text, match.end(), end)
             ):
-                group = _named_before(text, number.start, number.value)
+                named = _named_before(text, number.start, number.value)
                 items.append(
                     Item(
                         number.value,
-                        group,
+                        named,
                         None,
                         number.start,
                         number.end,
                         number.bound,
                         number.vague,
-                        perpetrator=group is not None,
+                        perpetrator=named is not None,
                     )
                 )
                 taken.append((number.start, number.end))
