@@ -68,7 +68,9 @@ _PLURAL_NOUNS = (
     "bystanders|shoppers|protesters|teachers|doctors|journalists|lawyers|leaders|elders|"
     "commanders|fishermen|farmers|traders|contractors|technicians|experts|security men|volunteers|"
     r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|climbers|"
-    r"mountaineers|porters|cooks|crew\s+members|surveyors|watchmen|" + _PERPETRATOR_NOUNS
+    r"mountaineers|porters|cooks|crew\s+members|surveyors|watchmen|guests|visitors|customers|"
+    r"patients|nurses|supervisors|managers|translators|pilots|conductors|mourners|devotees|"
+    r"commuters|travell?ers|truckers|hostages|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
     "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
@@ -79,7 +81,9 @@ _SINGULAR_NOUNS = (
     "lieutenant|sergeant|subedar|naik|havildar|sipahi|bodyguard|guide|interpreter|"
     r"contractor|technician|expert|farmer|trader|shopkeeper|fisherman|vaccinator|health\s+worker|"
     r"aid\s+worker|schoolteacher|businessman|passer-by|bystander|worshipper|climber|"
-    r"mountaineer|porter|cook|surveyor|watchman|chowkidar|"
+    r"mountaineer|porter|cook|surveyor|watchman|chowkidar|guest|visitor|customer|patient|nurse|"
+    r"supervisor|manager|foreman|translator|pilot|conductor|mourner|commuter|travell?er|trucker|"
+    r"hostage|"
     "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
     "fighter|kidnapper|suspect"
 )
@@ -121,7 +125,8 @@ _KILL_VERB = re.compile(
     re.IGNORECASE,
 )
 _INJURY_VERB = re.compile(
-    r"\b(?P<verb>injuring|injures|injure|injured|wounding|wounds|wound|wounded|hurt|"
+    r"\b(?P<verb>(?:being\s+)?treated\s+for\s+(?:their\s+)?(?:wounds|injuries)|"
+    r"injuring|injures|injure|injured|wounding|wounds|wound|wounded|hurt|"
     r"sustained\s+injuries|were\s+hurt)\b",
     re.IGNORECASE,
 )

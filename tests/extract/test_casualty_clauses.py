@@ -225,3 +225,16 @@ def test_a_figure_a_higher_one_included_is_a_part_of_it() -> None:
         "The government said 18 people had died; the hospital later gave a toll of 20. "
         "Officials said the higher figure included two people who died in another hospital."
     ) == (20, 18, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "injured"),
+    [
+        ("Four hotel guests who jumped from the windows were hurt.", 4),
+        ("The blast killed a driver, injuring their Chinese supervisor.", 1),
+        ("Doctors said eleven people were being treated for wounds, including two children.", 11),
+    ],
+)
+def test_injuries_of_less_common_groups_and_wording(text: str, injured: int) -> None:
+    _, hurt = _tolls(text)
+    assert hurt is not None and hurt["total"] == injured
