@@ -819,6 +819,15 @@ _CLAUSE_END = re.compile(r"[.;,]")
 _INCLUDED_BEFORE = re.compile(r"\b(?:included|includes|include)\s+$", re.IGNORECASE)
 
 
+#: "The attack set off days of clashes in which more than 130 people died": the toll of what
+#: followed, not of the attack.
+_CONSEQUENCE = re.compile(
+    r"\b(?:set\s+off|sparked|triggered|led\s+to|provoked|touched\s+off)\b[^.;]{0,120}?"
+    r"\bin\s+which\b",
+    re.IGNORECASE,
+)
+
+
 def _statistic(text: str, figure: Figure, end: int) -> bool:
     stop = _CLAUSE_END.search(text, figure.end, end)
     return _PERIOD_STAT.search(text, figure.start, stop.start() if stop else end) is not None
@@ -826,7 +835,12 @@ def _statistic(text: str, figure: Figure, end: int) -> bool:
 
 def find_figures(text: str, start: int, end: int) -> list[Figure]:
     """Return the death and injury figures stated in ``text[start:end]``."""
-    return [f for f in _find_figures(text, start, end) if not _statistic(text, f, end)]
+    consequence = _CONSEQUENCE.search(text, start, end)
+    return [
+        f
+        for f in _find_figures(text, start, end)
+        if not _statistic(text, f, end) and not (consequence and f.start >= consequence.end())
+    ]
 
 
 def _find_figures(text: str, start: int, end: int) -> list[Figure]:

@@ -238,3 +238,10 @@ def test_a_figure_a_higher_one_included_is_a_part_of_it() -> None:
 def test_injuries_of_less_common_groups_and_wording(text: str, injured: int) -> None:
     _, hurt = _tolls(text)
     assert hurt is not None and hurt["total"] == injured
+
+
+def test_the_toll_of_what_an_attack_set_off_is_not_its_own() -> None:
+    assert _spread(
+        "Gunmen ambushed the convoy, killing at least 30 people. The attack sparked days of "
+        "fighting between the tribes in which more than 100 people died."
+    ) == (30, 30, None)
