@@ -107,7 +107,7 @@ _BODIES = {
 #: The group itself speaking: "the BLA said its fighters had carried out the attack".
 _GROUP_SAYS = re.compile(
     r"(?:\s*\([A-Z]+\))?(?:\s+spokes(?:man|woman|person)(?:\s+[A-Z][\w-]*){0,3})?"
-    r"(?:,[^,.;]{0,110},)?,?\s+(?:later\s+|also\s+|quickly\s+)?"
+    r"(?:,[^,.;]{0,110},)?,?\s+(?:later\s+|also\s+|quickly\s+)?(?:had\s+|has\s+)?"
     r"(?:said|says|claimed|has\s+claimed|announced|admitted|accepted|took|takes|owned)\b"
     r"(?!\s+(?:it\s+)?(?:was\s+not|had\s+no|denied))",
 )
@@ -185,16 +185,25 @@ _AUTHORITY_ACTS = re.compile(
 )
 
 
+#: A capitalised word before "Army" or "police" that makes them part of a name ("Sindhudesh
+#: Revolutionary Army"); not an article ("The army said").
+_NAME_WORD_BEFORE = re.compile(
+    r"\b(?!(?:The|A|An|This|That|Its|Their|Provincial|Local|District|Federal|Regional|City|"
+    r"State|Senior|Pakistani|Afghan|Chinese|Iranian|Indian)\b)[A-Z][a-z]+\s+$"
+)
+
+
 def _authority(sentence: str) -> str | None:
     """The authority that attributes the attack: the subject of "said", "blamed", "held"."""
     best: str | None = None
     for match in _AUTHORITY.finditer(sentence):
         acts = _AUTHORITY_ACTS.match(sentence, match.end())
         before = sentence[max(0, match.start() - 15) : match.start()].lower()
+        body_start = match.start("body")
         if (
             not match.group("prov")
-            and re.search(r"[A-Z][a-z]+\s+$", sentence[max(0, match.start() - 20) : match.start()])
-            and not re.search(r"(?:Pakistan|Pakistani)\s+$", sentence[: match.start()])
+            and _NAME_WORD_BEFORE.search(sentence[max(0, body_start - 20) : body_start])
+            and not re.search(r"(?:Pakistan|Pakistani)\s+$", sentence[:body_start])
         ):
             continue  # part of a name: "Sindhudesh Revolutionary Army"
         if not acts and "according to" not in before:

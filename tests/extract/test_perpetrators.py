@@ -119,3 +119,18 @@ def test_a_group_blamed_for_an_attack_is_not_its_victim() -> None:
     assert _sentence(
         "Police blamed that attack on Lashkar-e-Jhangvi, although the group denied it."
     ) == [("Lashkar-e-Jhangvi", "attributed", "Police")]
+
+
+def test_a_group_whose_name_ends_in_army_is_not_the_authority() -> None:
+    assert _sentence("The Balochistan Liberation Army had said it carried out the ambush.") == [
+        ("Balochistan Liberation Army", "claimed", None)
+    ]
+
+
+def test_an_article_or_an_adjective_before_the_authority_is_not_a_name() -> None:
+    assert _sentence("The army blamed the TTP for the raid.") == [
+        ("Tehrik-i-Taliban Pakistan", "attributed", "Pakistan Army")
+    ]
+    assert _sentence("Provincial police blamed Lashkar-e-Jhangvi.") == [
+        ("Lashkar-e-Jhangvi", "attributed", "Police")
+    ]
