@@ -202,6 +202,7 @@ def _authority(sentence: str) -> str | None:
         body_start = match.start("body")
         if (
             not match.group("prov")
+            and match.group("body").lower() == "army"
             and _NAME_WORD_BEFORE.search(sentence[max(0, body_start - 20) : body_start])
             and not re.search(r"(?:Pakistan|Pakistani)\s+$", sentence[:body_start])
         ):
