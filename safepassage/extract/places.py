@@ -153,6 +153,8 @@ _JOURNEY_BEFORE = re.compile(
     r"|\bthe\s+(?:main\s+)?(?:road|highway|route|way)\s+(?:to|towards)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+#: "a Quetta-bound train": where it was going, not where it was.
+_BOUND_AFTER = re.compile(r"[-‑]bound\b", re.IGNORECASE)
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:residents?|natives?|hailing|belonging|hailed|originally)\s+(?:from|of|to)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -276,7 +278,9 @@ def collect_mentions(
             before
         )
         # "returning from the holy city of Mashhad": a journey's end, not the scene.
-        journey = bool(_JOURNEY_BEFORE.search(text[max(0, start - 80) : start]))
+        journey = bool(_JOURNEY_BEFORE.search(text[max(0, start - 80) : start])) or bool(
+            _BOUND_AFTER.match(text, end)
+        )
         weak = named_after or journey or bool(_RELATIVE_BEFORE.search(before))
         mentions.append(
             PlaceMention(

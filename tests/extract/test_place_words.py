@@ -103,3 +103,9 @@ def test_an_attack_on_an_embassy_in_a_city_is_there(extract: Extract) -> None:
         extract("Gunmen attacked the embassy in Kabul on Monday.", published="2024-06-11")
     )
     assert _place(event)[0] == "Kabul"
+
+
+def test_where_a_train_was_bound_is_not_the_scene(extract: Extract) -> None:
+    text = "Gunmen opened fire on a Quetta-bound passenger train near Sibi on Tuesday, killing two."
+    event = main_event(extract(text, published="2024-05-08"))
+    assert _place(event)[0] == "Sibi"
