@@ -334,7 +334,7 @@ _COUNTERPART = re.compile(
     r"(?:his|her|their)\s+(?P<nat>Chinese|Pakistani|Afghan|Iranian|US)?\s*counterpart,?\s*$"
 )
 _APPOSITIVE = re.compile(
-    r"^,\s+(?:the\s+)?(?P<title>[a-zA-Z ]{3,60}?)\s+of\s+(?P<org>(?:Pakistan's|China's|Pakistan’s|China’s|the)?\s*[A-Z][\w’' ]{2,80}?)(?=[,.;]|\s+and\b|\s+on\b|\s+to\b)"
+    r"^,\s+(?:the\s+)?(?P<title>[a-zA-Z ]{3,60}?)\s+of\s+(?P<org>(?:Pakistan's|China's|Pakistan’s|China’s|the)?\s*[A-Z][\w’' -]{2,80}?)(?=[,.;]|\s+and\b|\s+on\b|\s+to\b)"
 )
 _TITLE_ORGS = {
     "interior minister": "Ministry of Interior",
@@ -378,6 +378,7 @@ _OWNED_APPOSITION = re.compile(
     r"(?:\s+(?:of|for)\s+(?P<org>[A-Z][\w]*(?:\s+(?:of\s+)?[A-Z][\w]*){0,4}))?"
     r"(?=[,.;)]|\s+(?:and|at|on|in|to|said|says)\b)"
 )
+_NEXT_PERSON = re.compile(r",\s+and\s+[A-Z]")
 _CLAUSE_BREAK = re.compile(r";|\b(?:between|after|before|while|with)\b")
 
 
@@ -423,8 +424,12 @@ def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
         cut = max((m.end() for m in _CLAUSE_BREAK.finditer(text, window, start)), default=window)
         country = _nationality_near(text, cut, start)
     if country is None and appositive:
+        # The apposition up to the next person joined by ", and": "X, the inspector general
+        # of police, and Y, China's ..." gives Y's country, not X's.
         stop = text.find(".", end, end + 200)
-        country = _nationality_near(text, end, stop if stop > 0 else end + 200)
+        stop = stop if stop > 0 else end + 200
+        joined = _NEXT_PERSON.search(text, end, stop)
+        country = _nationality_near(text, end, joined.start() if joined else stop)
     if title:
         title = re.sub(r"\s+", " ", title).strip()
         organisation = organisation or _TITLE_ORGS.get(title.lower())

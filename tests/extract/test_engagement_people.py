@@ -102,3 +102,26 @@ def test_titles_set_off_by_commas_and_a_capitalised_owned_title(extract: Extract
         ("Khurram Agha", "Interior Secretary", "PK"),
         ("Li Wenhua", "Vice Minister of Public Security", "CN"),
     }
+
+
+def test_names_set_off_before_a_title_are_people_of_their_own_country(extract: Extract) -> None:
+    # The model tags one name as a facility and part of the other as a Chinese district.
+    text = (
+        "GILGIT: The two sides agreed on Monday to hold joint border patrols. The announcement "
+        "followed a meeting between Tahir Nawaz Khattak, the Inspector General of Police of "
+        "Gilgit-Baltistan, and Yang Guangming, deputy director of the public security "
+        "department of China's Xinjiang Uygur Autonomous Region."
+    )
+    (meeting,) = _engagements(extract(text, published="2019-07-11"))
+    people = {(p["name"], p["country"]) for p in meeting["participants"]}
+    assert people == {("Tahir Nawaz Khattak", "PK"), ("Yang Guangming", "CN")}
+
+
+def test_a_place_before_a_title_stays_a_place() -> None:
+    from safepassage.extract.analysis import _titled_people
+    from safepassage.extract.places import default_gazetteer
+
+    text = "In Dera Ismail Khan, the commissioner said schools would reopen."
+    start = text.index("Dera")
+    entities = [(start, start + len("Dera Ismail Khan"), "GPE")]
+    assert _titled_people(text, entities, default_gazetteer()) == entities
