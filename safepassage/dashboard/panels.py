@@ -14,11 +14,12 @@ incidents and trends; the partner liaison what is shared with them.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -75,8 +76,30 @@ class Context:
         return str(getattr(self.user, "role", "") or "")
 
 
+Builder = Callable[[Context], Panel | None]
+
+
 def _can(ctx: Context, resource: str, action: str = Action.VIEW) -> bool:
     return gate.can(ctx.user, action, resource)
+
+
+def _gated(resource: str | type[Model], action: str = Action.VIEW) -> Callable[[Builder], Builder]:
+    """Wraps a builder so that it answers None unless ``gate.can(user, action, resource)``.
+
+    The check comes first, so nothing is read for a role that may not read the panel's
+    resource at all (``decide`` and ``shared`` have conditions of their own and check inline).
+    """
+
+    def wrap(build: Builder) -> Builder:
+        @functools.wraps(build)
+        def gated(ctx: Context) -> Panel | None:
+            if not gate.can(ctx.user, action, resource):
+                return None
+            return build(ctx)
+
+        return gated
+
+    return wrap
 
 
 def tlp_label(value: str) -> str:
@@ -90,24 +113,20 @@ def tlp_label(value: str) -> str:
 # --- registry: people and sites -------------------------------------------------------------
 
 
+def _count_by(people: QuerySet[ProtectedPerson], value: str) -> QuerySet[Any]:
+    """How many of ``people`` share each ``value``, the most common first."""
+    return people.values(value).annotate(n=Count("pk")).order_by("-n", value)
+
+
+@_gated("person")
 def people(ctx: Context) -> Panel | None:
     """The protected people in scope, by home site, and those on a movement under way."""
-    if not _can(ctx, "person"):
-        return None
     scoped = gate.restrict(ProtectedPerson.objects.all(), ctx.user)
+    # Grouped and counted outside the gate's queryset, whose joins may repeat a person.
     ids = scoped.values("pk")
-    by_site = list(
-        ProtectedPerson.objects.filter(pk__in=ids)
-        .values("home_site__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "home_site__name")[:ROWS]
-    )
-    by_nationality = list(
-        ProtectedPerson.objects.filter(pk__in=ids)
-        .values("nationality")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "nationality")
-    )
+    mine = ProtectedPerson.objects.filter(pk__in=ids)
+    by_site = list(_count_by(mine, "home_site__name")[:ROWS])
+    by_nationality = list(_count_by(mine, "nationality"))
     moving = ProtectedPerson.objects.filter(
         pk__in=ids, movements__state=MovementState.UNDER_WAY
     ).distinct()
@@ -115,7 +134,7 @@ def people(ctx: Context) -> Panel | None:
     return Panel(
         "people",
         "Our nationals" if nationals else "My people",
-        ProtectedPerson.objects.filter(pk__in=ids).count(),
+        mine.count(),
         rows=[{"site": r["home_site__name"] or "No home site", "count": r["n"]} for r in by_site],
         url=reverse("registry:person-list"),
         empty="No protected people in your scope.",
@@ -130,10 +149,9 @@ def _province_name(code: str) -> str:
     return str(dict(Province.choices).get(code, code))
 
 
+@_gated("site")
 def sites(ctx: Context) -> Panel | None:
     """Sites in scope, highest posture first, with their district's risk band."""
-    if not _can(ctx, "site"):
-        return None
     scoped = gate.restrict(Site.objects.select_related("responsible_unit"), ctx.user)
     bands: dict[tuple[str, str], str] = {}
     if _can(ctx, "risk"):
@@ -191,11 +209,24 @@ def _movement_row(movement: MovementRequest) -> dict[str, Any]:
     }
 
 
+def _requests(ctx: Context, action: str = Action.VIEW) -> QuerySet[MovementRequest]:
+    return gate.restrict(MovementRequest.objects.select_related("organisation"), ctx.user, action)
+
+
+def _board_panel(
+    key: str, title: str, count: int, *, rows: list[Any], empty: str, **more: Any
+) -> Panel:
+    """A panel of movement work, whose "see all" is the movement board."""
+    url = reverse("movements:board")
+    return Panel(
+        key, title, count, rows=rows, url=url, url_label="Movement board", empty=empty, **more
+    )
+
+
+@_gated("movement")
 def movements(ctx: Context) -> Panel | None:
     """Movements in scope that are planned, waiting, approved or under way (not past)."""
-    if not _can(ctx, "movement"):
-        return None
-    scoped = gate.restrict(MovementRequest.objects.select_related("organisation"), ctx.user).filter(
+    scoped = _requests(ctx).filter(
         state__in=_LIVE, arrive_by__gte=ctx.now - datetime.timedelta(days=1)
     )
     # Under way first: they need eyes now; then by departure.
@@ -207,13 +238,11 @@ def movements(ctx: Context) -> Panel | None:
         Role.PARTNER_LIAISON.value: "Movements of our nationals",
         Role.FIELD_OFFICER.value: "My unit's movements",
     }
-    return Panel(
+    return _board_panel(
         "movements",
         titles.get(ctx.role, "My movements"),
         scoped.count(),
         rows=[_movement_row(m) for m in rows],
-        url=reverse("movements:board"),
-        url_label="Movement board",
         empty="No movements planned or under way.",
     )
 
@@ -224,27 +253,22 @@ def decide(ctx: Context) -> Panel | None:
 
     if not can_approve(ctx.user):
         return None
-    waiting = gate.restrict(
-        MovementRequest.objects.select_related("organisation"), ctx.user, Action.CHANGE
-    ).filter(state=MovementState.SUBMITTED)
+    waiting = _requests(ctx, Action.CHANGE).filter(state=MovementState.SUBMITTED)
     rows = [_movement_row(m) for m in waiting.order_by("depart_at", "pk")[:ROWS]]
     for row in rows:
         row["overdue"] = row["movement"].depart_at < ctx.now
-    return Panel(
+    return _board_panel(
         "decide",
         "Requests to decide",
         waiting.count(),
         rows=rows,
-        url=reverse("movements:board"),
-        url_label="Movement board",
         empty="No requests are waiting for a decision.",
     )
 
 
+@_gated("movement")
 def escorts(ctx: Context) -> Panel | None:
     """Escort units holding a movement now or later today."""
-    if not _can(ctx, "movement"):
-        return None
     day_end = timezone.make_aware(
         datetime.datetime.combine(ctx.today + datetime.timedelta(days=1), datetime.time())
     )
@@ -262,22 +286,19 @@ def escorts(ctx: Context) -> Panel | None:
         }
         for a in held[:ROWS]
     ]
-    return Panel(
+    return _board_panel(
         "escorts",
         "Escorts on duty",
         held.count(),
         rows=rows,
-        url=reverse("movements:board"),
-        url_label="Movement board",
         empty="No escort is on duty or due today.",
         extra={"officers": sum(a.officers for a in held)},
     )
 
 
+@_gated("checkin")
 def overdue(ctx: Context) -> Panel | None:
     """Check-ins past due plus grace on movements under way, and open escalations."""
-    if not _can(ctx, "checkin"):
-        return None
     from safepassage.tracking.models import ExpectedCheckIn, ExpectedState
     from safepassage.tracking.services import open_escalations
 
@@ -325,26 +346,30 @@ def _incident_row(incident: Incident) -> dict[str, Any]:
     return {"incident": incident, "tlp": tlp_label(incident.tlp)}
 
 
-def review(ctx: Context) -> Panel | None:
-    """Incidents (and engagements) waiting for an analyst, oldest first, with why."""
-    if not gate.can(ctx.user, Action.CHANGE, Incident):
-        return None
-    from safepassage.intel.views_incidents import why_queued
+def _newest_rows(incidents: QuerySet[Incident], limit: int = ROWS) -> list[dict[str, Any]]:
+    """The rows of the ``limit`` newest ``incidents``."""
+    return [_incident_row(i) for i in incidents.order_by(*NEWEST_FIRST)[:limit]]
 
+
+def _queued(ctx: Context, source: QuerySet[Any]) -> QuerySet[Any]:
+    """What of ``source`` the reader may change that waits for review (never the rejected)."""
     waiting = Q(review_state=ReviewState.NEEDS_REVIEW) | Q(has_conflict=True)
-    queued = (
-        gate.restrict(visible_incidents(), ctx.user, Action.CHANGE)
+    return (
+        gate.restrict(source, ctx.user, Action.CHANGE)
         .filter(waiting)
         .exclude(review_state=ReviewState.REJECTED)
     )
+
+
+@_gated(Incident, Action.CHANGE)
+def review(ctx: Context) -> Panel | None:
+    """Incidents (and engagements) waiting for an analyst, oldest first, with why."""
+    from safepassage.intel.views_incidents import why_queued
+
+    queued = _queued(ctx, visible_incidents())
     engagements = 0
     if gate.can(ctx.user, Action.CHANGE, Engagement):
-        engagements = (
-            gate.restrict(Engagement.objects.all(), ctx.user, Action.CHANGE)
-            .filter(waiting)
-            .exclude(review_state=ReviewState.REJECTED)
-            .count()
-        )
+        engagements = _queued(ctx, Engagement.objects.all()).count()
     rows = [
         {**_incident_row(i), "why": why_queued(i)} for i in queued.order_by("created", "pk")[:ROWS]
     ]
@@ -360,14 +385,13 @@ def review(ctx: Context) -> Panel | None:
     )
 
 
+@_gated("incident")
 def new_incidents(ctx: Context) -> Panel | None:
     """Incidents added to the knowledge base in the last week, newest event first."""
-    if not _can(ctx, "incident"):
-        return None
     since = ctx.now - datetime.timedelta(days=NEW_DAYS)
     scoped = _incidents(ctx)
     new = scoped.filter(created__gte=since)
-    rows = [_incident_row(i) for i in new.order_by(*NEWEST_FIRST)[:ROWS]]
+    rows = _newest_rows(new)
     return Panel(
         "new_incidents",
         "New incidents",
@@ -381,10 +405,9 @@ def new_incidents(ctx: Context) -> Panel | None:
     )
 
 
+@_gated("incident")
 def trends(ctx: Context) -> Panel | None:
     """Incidents per province in each of the last five calendar years, and a chart."""
-    if not _can(ctx, "incident"):
-        return None
     years = list(range(ctx.today.year - TREND_YEARS + 1, ctx.today.year + 1))
     scoped = Incident.objects.filter(pk__in=_incidents(ctx).values("pk"))
     counts = (
@@ -428,10 +451,9 @@ def trends(ctx: Context) -> Panel | None:
     )
 
 
+@_gated("risk")
 def risk(ctx: Context) -> Panel | None:
     """The provinces and districts with the highest risk scores now."""
-    if not _can(ctx, "risk"):
-        return None
     from safepassage.risk.services import district_scores, province_scores
 
     provinces = province_scores(ctx.now)
@@ -448,10 +470,9 @@ def risk(ctx: Context) -> Panel | None:
     )
 
 
+@_gated("engagement")
 def engagements(ctx: Context) -> Panel | None:
     """The latest meetings, agreements and announcements, with who took part."""
-    if not _can(ctx, "engagement"):
-        return None
     scoped = gate.restrict(Engagement.objects.all(), ctx.user)
     rows = list(scoped.order_by(*NEWEST_FIRST)[:5])
     return Panel(
@@ -481,12 +502,9 @@ def shared(ctx: Context) -> Panel | None:
             Q(victim_nationalities__icontains=f'"{country}"')
             | Q(deaths_by_nationality__has_key=country)
         )
-    rows = [_incident_row(i) for i in ours.order_by(*NEWEST_FIRST)[:ROWS]]
+    rows = _newest_rows(ours)
     ours_ids = {row["incident"].pk for row in rows}
-    rows += [
-        _incident_row(i)
-        for i in scoped.exclude(pk__in=ours_ids).order_by(*NEWEST_FIRST)[: ROWS - len(rows)]
-    ]
+    rows += _newest_rows(scoped.exclude(pk__in=ours_ids), ROWS - len(rows))
     for row in rows:
         row["ours"] = row["incident"].pk in ours_ids
     agreements: list[Any] = []
@@ -527,7 +545,7 @@ def shared(ctx: Context) -> Panel | None:
     )
 
 
-BUILDERS: dict[str, Callable[[Context], Panel | None]] = {
+BUILDERS: dict[str, Builder] = {
     "shared": shared,
     "decide": decide,
     "escorts": escorts,

@@ -98,8 +98,22 @@ def parse_cap(value: str | None) -> str:
         ) from exc
 
 
+class _Marked:
+    """Something with a TLP marking (``tlp``), shown as a badge: its label and CSS class."""
+
+    tlp: str
+
+    @property
+    def tlp_label(self) -> str:
+        return tlp.label(self.tlp)
+
+    @property
+    def tlp_class(self) -> str:
+        return tlp.css_class(self.tlp)
+
+
 @dataclass(frozen=True)
-class IncidentLine:
+class IncidentLine(_Marked):
     """One new incident as the report lists it."""
 
     pk: int
@@ -115,14 +129,6 @@ class IncidentLine:
     review_state: str
     tlp: str
     url: str
-
-    @property
-    def tlp_label(self) -> str:
-        return tlp.label(self.tlp)
-
-    @property
-    def tlp_class(self) -> str:
-        return tlp.css_class(self.tlp)
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,7 @@ class Section:
 
 
 @dataclass
-class Sitrep:
+class Sitrep(_Marked):
     """A situation report for one reader and one day."""
 
     day: dt.date
@@ -218,14 +224,6 @@ class Sitrep:
     # What the report holds, to check a stored copy against the reader's rights later.
     contents: dict[str, list[Any]]
     risk_digest: str
-
-    @property
-    def tlp_label(self) -> str:
-        return tlp.label(self.tlp)
-
-    @property
-    def tlp_class(self) -> str:
-        return tlp.css_class(self.tlp)
 
     @property
     def is_empty(self) -> bool:
@@ -251,6 +249,13 @@ def _capped(queryset: QuerySet[Any], cap: str, path: str = "tlp") -> QuerySet[An
     if not cap:
         return queryset
     return queryset.filter(**{f"{path}__in": list(tlp.at_most(cap))})
+
+
+def _alerts_capped(queryset: QuerySet[Any], cap: str) -> QuerySet[Any]:
+    """Alerts about no incident, or about one marked at most ``cap`` (all without a cap)."""
+    if not cap:
+        return queryset
+    return queryset.filter(Q(incident__isnull=True) | Q(incident__tlp__in=list(tlp.at_most(cap))))
 
 
 def _operational_allowed(cap: str) -> bool:
@@ -441,13 +446,12 @@ def alerts_of_day(reader: Any, day: dt.date, cap: str) -> tuple[Section, list[st
     if not _operational_allowed(cap) or not gate.can(reader, Action.VIEW, Alert):
         return Section(shown=False), []
     start, end = day_window(day)
-    queryset = gate.restrict(Alert.objects.all(), reader, Action.VIEW).filter(
-        created__gte=start, created__lt=end
+    queryset = _alerts_capped(
+        gate.restrict(Alert.objects.all(), reader, Action.VIEW).filter(
+            created__gte=start, created__lt=end
+        ),
+        cap,
     )
-    if cap:
-        queryset = queryset.filter(
-            Q(incident__isnull=True) | Q(incident__tlp__in=list(tlp.at_most(cap)))
-        )
     markings = [
         m for m in queryset.values_list("incident__tlp", flat=True).distinct() if m is not None
     ]
@@ -596,11 +600,7 @@ def still_readable(
         return False
     engagements = _capped(gate.restrict(Engagement.objects.all(), reader, Action.VIEW), cap)
     movements = gate.restrict(MovementRequest.objects.all(), reader, Action.VIEW)
-    alerts = gate.restrict(Alert.objects.all(), reader, Action.VIEW)
-    if cap:
-        alerts = alerts.filter(
-            Q(incident__isnull=True) | Q(incident__tlp__in=list(tlp.at_most(cap)))
-        )
+    alerts = _alerts_capped(gate.restrict(Alert.objects.all(), reader, Action.VIEW), cap)
     markings: list[str] = [OPERATIONAL_TLP] if operational else []
     try:
         markings += _all_readable(incidents, contents.get("incident", []), "tlp")

@@ -5,6 +5,7 @@ Every report is built for the signed-in reader through the gate; see ``dashboard
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +34,15 @@ def _report_from(request: HttpRequest) -> sitrep.Sitrep:
     day = sitrep.parse_day(request.GET.get("day"))
     cap = sitrep.parse_cap(request.GET.get("tlp"))
     return sitrep.build(request.user, day, cap)
+
+
+def _live(request: HttpRequest, answer: Callable[[sitrep.Sitrep], HttpResponse]) -> HttpResponse:
+    """The live report answered by ``answer``, or 400 saying what to send instead."""
+    try:
+        report = _report_from(request)
+    except sitrep.SitrepInputError as error:
+        return _bad_request(request, error)
+    return answer(report)
 
 
 def _bad_request(request: HttpRequest, error: sitrep.SitrepInputError) -> HttpResponse:
@@ -93,22 +103,17 @@ def _page(
 @require_GET
 def sitrep_page(request: HttpRequest) -> HttpResponse:
     """Today's report (or ``?day=``), at most ``?tlp=`` when given, for the signed-in user."""
-    try:
-        report = _report_from(request)
-    except sitrep.SitrepInputError as error:
-        return _bad_request(request, error)
-    return _page(request, report)
+    return _live(request, lambda report: _page(request, report))
 
 
 @login_required
 @require_GET
 def sitrep_pdf(request: HttpRequest) -> HttpResponse:
     """The same report as a PDF download."""
-    try:
-        report = _report_from(request)
-    except sitrep.SitrepInputError as error:
-        return _bad_request(request, error)
-    return _pdf_response(render_pdf(report), filename(report), report.tlp_label)
+    return _live(
+        request,
+        lambda report: _pdf_response(render_pdf(report), filename(report), report.tlp_label),
+    )
 
 
 def _issued(request: HttpRequest, pk: int) -> SituationReport:
