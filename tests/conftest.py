@@ -53,6 +53,80 @@ class World:
         return self.users[persona]
 
 
+def make_user(username: str, role: str, *, password: str | None = None, **extra: Any) -> User:
+    """A user with ``role`` who signs in with ``password`` (without one, never by password);
+    ``units`` may name the protection units they serve in."""
+    units = extra.pop("units", [])
+    account = User(username=username, role=role, **extra)
+    if password is None:
+        account.set_unusable_password()
+    else:
+        account.set_password(password)
+    account.save()
+    account.units.set(units)
+    return account
+
+
+def make_unit(
+    organisation: m.Organisation,
+    code: str,
+    name: str,
+    base: tuple[str, float, float],
+    province: str,
+    *,
+    officers: tuple[int, int],
+) -> m.ProtectionUnit:
+    """A protection unit based at ``base`` (place, latitude, longitude) in ``province``, with
+    ``officers`` (its strength, and how many of them are available)."""
+    place = dict(zip(("base_name", "base_lat", "base_lon"), base, strict=True))
+    strength = dict(zip(("strength", "available_strength"), officers, strict=True))
+    return m.ProtectionUnit.objects.create(
+        organisation=organisation, code=code, name=name, province=province, **place, **strength
+    )
+
+
+def make_site(
+    project: m.Project,
+    name: str,
+    kind: str,
+    where: tuple[str, str, float, float],
+    *,
+    posture: int,
+    guards: int,
+    unit: m.ProtectionUnit,
+) -> m.Site:
+    """A site of ``project``'s organisation ``where`` (province, district, latitude, longitude),
+    at ``posture`` with ``guards`` guards, under ``unit``."""
+    place = dict(zip(("province", "district", "lat", "lon"), where, strict=True))
+    guard = {"posture": posture, "guard_strength": guards, "responsible_unit": unit}
+    return m.Site.objects.create(
+        organisation=project.organisation, project=project, name=name, kind=kind, **place, **guard
+    )
+
+
+def make_person(
+    home_site: m.Site,
+    full_name: str,
+    nationality: str,
+    *,
+    consent: datetime.date,
+    keep_days: int,
+    **extra: Any,
+) -> m.ProtectedPerson:
+    """A protected person of ``home_site``'s organisation and project who consented on
+    ``consent`` to their record being kept ``keep_days`` days."""
+    return m.ProtectedPerson.objects.create(
+        organisation=home_site.organisation,
+        project=home_site.project,
+        full_name=full_name,
+        nationality=nationality,
+        home_site=home_site,
+        consent_date=consent,
+        retention_until=consent + datetime.timedelta(days=keep_days),
+        **extra,
+    )
+
+
 def build_world() -> World:
     org = m.Organisation.objects.create
     spu_kp = org(
@@ -67,27 +141,11 @@ def build_world() -> World:
     hydro = org(name="Indus Gorge Hydro Co", short_name="IGH", kind="security_office", country="PK")
     port = org(name="Arabian Sea Port Works", short_name="ASPW", kind="company", country="PK")
     ministry_cn = org(name="Partner Ministry of Public Security", kind="ministry", country="CN")
-    unit_kp = m.ProtectionUnit.objects.create(
-        organisation=spu_kp,
-        code="spu-kp-1",
-        name="SPU KP Company 1",
-        base_name="Mansehra",
-        base_lat=34.33,
-        base_lon=73.2,
-        province="KP",
-        strength=120,
-        available_strength=80,
+    unit_kp = make_unit(
+        spu_kp, "spu-kp-1", "SPU KP Company 1", ("Mansehra", 34.33, 73.2), "KP", officers=(120, 80)
     )
-    unit_sd = m.ProtectionUnit.objects.create(
-        organisation=spu_sd,
-        code="spu-sd-1",
-        name="SPU Sindh Company 1",
-        base_name="Karachi",
-        base_lat=24.86,
-        base_lon=67.0,
-        province="SD",
-        strength=90,
-        available_strength=60,
+    unit_sd = make_unit(
+        spu_sd, "spu-sd-1", "SPU Sindh Company 1", ("Karachi", 24.86, 67.0), "SD", officers=(90, 60)
     )
     vehicle_kp = m.Vehicle.objects.create(
         unit=unit_kp, registration="KP-101", model_name="Land Cruiser", armoured=True, seats=6
@@ -101,59 +159,30 @@ def build_world() -> World:
     port_project = m.Project.objects.create(
         organisation=port, code="berth-7", name="Berth 7 Expansion", province="SD"
     )
-    camp = m.Site.objects.create(
-        organisation=hydro,
-        project=dasu,
-        name="Gorge Camp",
-        kind="camp",
-        lat=35.29,
-        lon=73.27,
-        province="KP",
-        district="Upper Kohistan",
+    camp = make_site(
+        dasu,
+        "Gorge Camp",
+        "camp",
+        ("KP", "Upper Kohistan", 35.29, 73.27),
         posture=4,
-        guard_strength=40,
-        responsible_unit=unit_kp,
+        guards=40,
+        unit=unit_kp,
     )
-    office = m.Site.objects.create(
-        organisation=port,
-        project=port_project,
-        name="Port Office",
-        kind="office",
-        lat=24.78,
-        lon=67.35,
-        province="SD",
-        district="Karachi",
+    office = make_site(
+        port_project,
+        "Port Office",
+        "office",
+        ("SD", "Karachi", 24.78, 67.35),
         posture=2,
-        guard_strength=8,
-        responsible_unit=unit_sd,
+        guards=8,
+        unit=unit_sd,
     )
     today = datetime.date(2026, 1, 1)
-    engineer = m.ProtectedPerson.objects.create(
-        organisation=hydro,
-        project=dasu,
-        full_name="Li Wei",
-        nationality="CN",
-        home_site=camp,
-        consent_date=today,
-        retention_until=today + datetime.timedelta(days=3650),
-    )
-    clerk = m.ProtectedPerson.objects.create(
-        organisation=port,
-        project=port_project,
-        full_name="Sana Baig",
-        nationality="PK",
-        home_site=office,
-        consent_date=today,
-        retention_until=today + datetime.timedelta(days=3650),
-    )
+    engineer = make_person(camp, "Li Wei", "CN", consent=today, keep_days=3650)
+    clerk = make_person(office, "Sana Baig", "PK", consent=today, keep_days=3650)
 
     def user(username: str, role: str, **extra: Any) -> User:
-        units = extra.pop("units", [])
-        account = User(username=username, role=role, **extra)
-        account.set_password(PASSWORD)
-        account.save()
-        account.units.set(units)
-        return account
+        return make_user(username, role, password=PASSWORD, **extra)
 
     # The partner ministry reads the shared picture up to TLP:AMBER under a standing agreement;
     # sharing tests that need no agreement, or a narrower one, change or delete it.

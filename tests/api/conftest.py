@@ -21,6 +21,7 @@ from django.test import Client
 from safepassage.accounts.models import ApiToken, User
 from safepassage.registry import models as m
 from safepassage.sharing.models import SharingAgreement
+from tests.conftest import make_person, make_site, make_unit, make_user
 
 ROLES = ("admin", "coordinator", "commander", "officer", "analyst", "liaison", "viewer")
 PRINCIPALS = ("anonymous", *ROLES)
@@ -50,16 +51,6 @@ class World:
     tokens: dict[str, ApiToken] = field(default_factory=dict)
 
 
-def make_user(username: str, role: str, **extra: Any) -> User:
-    """A user with ``role``; ``units`` may name protection units they serve in."""
-    units = extra.pop("units", [])
-    user = User(username=username, role=role, **extra)
-    user.set_unusable_password()
-    user.save()
-    user.units.set(units)
-    return user
-
-
 def issue_token(user: User, **options: Any) -> tuple[ApiToken, str]:
     """Issue and store a token for ``user``; returns it with its secret."""
     token, secret = ApiToken.issue(user, options.pop("name", "tests"), **options)
@@ -75,27 +66,11 @@ def build_world() -> World:
     police_sd = org(name="Sindh Protection Police", kind="protection_unit", country="PK")
     embassy = org(name="Embassy of China", kind="embassy", country="CN")
     spare = org(name="Dormant Partner", kind="other", country="PK")
-    unit = m.ProtectionUnit.objects.create(
-        organisation=police,
-        code="kp-1",
-        name="KP Company 1",
-        base_name="Mardan",
-        base_lat=34.2,
-        base_lon=72.05,
-        province="KP",
-        strength=100,
-        available_strength=60,
+    unit = make_unit(
+        police, "kp-1", "KP Company 1", ("Mardan", 34.2, 72.05), "KP", officers=(100, 60)
     )
-    unit_sd = m.ProtectionUnit.objects.create(
-        organisation=police_sd,
-        code="sd-1",
-        name="Sindh Company 1",
-        base_name="Hyderabad",
-        base_lat=25.39,
-        base_lon=68.37,
-        province="SD",
-        strength=80,
-        available_strength=50,
+    unit_sd = make_unit(
+        police_sd, "sd-1", "Sindh Company 1", ("Hyderabad", 25.39, 68.37), "SD", officers=(80, 50)
     )
     vehicle = m.Vehicle.objects.create(
         unit=unit, registration="KP-1001", model_name="Land Cruiser", armoured=True, seats=7
@@ -109,52 +84,22 @@ def build_world() -> World:
     project_b = m.Project.objects.create(
         organisation=org_b, code="beta-kiln", name="Beta Kiln", province="KP"
     )
-    site_a = m.Site.objects.create(
-        organisation=org_a,
-        project=project_a,
-        name="Alpha Camp",
-        kind="camp",
-        lat=35.1,
-        lon=72.9,
-        province="KP",
-        district="Swat",
-        posture=3,
-        guard_strength=30,
-        responsible_unit=unit,
+    site_a = make_site(
+        project_a, "Alpha Camp", "camp", ("KP", "Swat", 35.1, 72.9), posture=3, guards=30, unit=unit
     )
-    site_b = m.Site.objects.create(
-        organisation=org_b,
-        project=project_b,
-        name="Beta Plant",
-        kind="project_site",
-        lat=34.0,
-        lon=71.6,
-        province="KP",
-        district="Nowshera",
+    site_b = make_site(
+        project_b,
+        "Beta Plant",
+        "project_site",
+        ("KP", "Nowshera", 34.0, 71.6),
         posture=2,
-        guard_strength=12,
-        responsible_unit=unit_sd,
+        guards=12,
+        unit=unit_sd,
     )
     start = datetime.date(2026, 1, 1)
-    person_a = m.ProtectedPerson.objects.create(
-        organisation=org_a,
-        project=project_a,
-        staff_ref="A-1",
-        full_name="Chen Ming",
-        nationality="CN",
-        home_site=site_a,
-        consent_date=start,
-        retention_until=start + datetime.timedelta(days=730),
-    )
-    person_b = m.ProtectedPerson.objects.create(
-        organisation=org_b,
-        project=project_b,
-        staff_ref="B-1",
-        full_name="Anna Weber",
-        nationality="DE",
-        home_site=site_b,
-        consent_date=start,
-        retention_until=start + datetime.timedelta(days=730),
+    person_a = make_person(site_a, "Chen Ming", "CN", consent=start, keep_days=730, staff_ref="A-1")
+    person_b = make_person(
+        site_b, "Anna Weber", "DE", consent=start, keep_days=730, staff_ref="B-1"
     )
     world = World(
         org_a,

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from safepassage.intel.models import Incident
 from tests.browser.conftest import BROWSER_DB, PHONE, PHONE_WIDTH, BrowserSession, shot
+from tests.incidents import attack
 from tests.intel.conftest_views import Picture, build_picture
 
 pytestmark = BROWSER_DB
@@ -21,18 +22,12 @@ pytestmark = BROWSER_DB
 
 def strict_incident_of_another_organisation(world: Any) -> Incident:
     """An AMBER+STRICT incident owned by the port company: the KP analyst must not see it."""
-    return Incident.objects.create(
-        kind="attack",
+    return attack(
+        "Strictly Port Quay",
+        "Mansehra",
+        datetime.date(2024, 8, 1),
+        town=(34.33, 73.2),
         attack_type="armed_assault",
-        date=datetime.date(2024, 8, 1),
-        date_precision="day",
-        place_name="Strictly Port Quay",
-        country="PK",
-        admin1="Khyber Pakhtunkhwa",
-        admin2="Mansehra",
-        lat=34.33,
-        lon=73.2,
-        geo_precision="town",
         deaths=1,
         victim_nationalities=["CN"],
         review_state="confirmed",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from django.core.management import CommandError, call_command
 from safepassage.accounts.models import ApiToken, User
 from safepassage.cli import main
 from tests.conftest import World
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.instance import run_safepassage
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +31,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "safepassage", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = run_safepassage(list(args), env, timeout=120)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -18,6 +18,7 @@ from safepassage.risk.aggregates import params
 from safepassage.risk.models import CellRisk
 from safepassage.riskmodel.model import denormalise
 from safepassage.tracking.models import CheckIn, ExpectedCheckIn
+from tests.dashboard.dash_helpers import besham_attack, hydro_movement
 
 pytestmark = pytest.mark.django_db
 
@@ -30,31 +31,15 @@ _serial = itertools.count(1)
 
 def make_incident(**fields: Any) -> Incident:
     """An AMBER suicide bombing at Besham (KP) in March 2024 with Chinese victims, unless told."""
-    values: dict[str, Any] = {
-        "kind": "attack",
+    defaults = {
         "attack_type": "suicide_bombing",
         "date": dt.date(2024, 3, 26),
-        "date_precision": "day",
-        "place_name": "Besham",
-        "country": "PK",
-        "admin1": "Khyber Pakhtunkhwa",
-        "admin2": "Shangla",
-        "lat": 34.93,
-        "lon": 72.87,
-        "geo_precision": "town",
         "deaths": 6,
         "deaths_by_nationality": {"CN": 5, "PK": 1},
         "victim_nationalities": ["CN"],
-        "confidence": 0.9,
-        "review_state": "confirmed",
         "tlp": "amber",
     }
-    recipients = fields.pop("recipients", [])
-    values.update(fields)
-    made = Incident.objects.create(**values)
-    if recipients:
-        made.recipients.set(recipients)
-    return made
+    return besham_attack(defaults, **fields)
 
 
 def operation_in_sindh() -> Incident:
@@ -411,26 +396,12 @@ def test_it_refuses_a_resolution_the_aggregates_do_not_keep(world: Any, login: A
 
 def make_movement(world: Any, state: str, start: dt.datetime, **fields: Any) -> MovementRequest:
     values: dict[str, Any] = {
-        "organisation": world.hydro,
         "reference": f"MV-MAP-{next(_serial)}",
-        "purpose": "Engineers to the camp",
-        "origin_name": "Besham",
-        "origin_lat": 34.93,
-        "origin_lon": 72.87,
         "destination_site": world.camp,
-        "destination_name": "Gorge Camp",
-        "destination_lat": 35.29,
-        "destination_lon": 73.27,
         "waypoints": [{"name": "Pattan", "lat": 35.03, "lon": 73.03, "eta": None}],
-        "depart_at": start,
-        "arrive_by": start + dt.timedelta(hours=7),
         "state": state,
-        "created_by": world.user("coordinator"),
     }
-    values.update(fields)
-    movement = MovementRequest.objects.create(**values)
-    movement.people.set([world.engineer])
-    return movement
+    return hydro_movement(world, start, 7, **(values | fields))
 
 
 def test_it_shows_movements_under_way_with_their_last_check_in(world: Any, login: Any):

@@ -15,6 +15,7 @@ import pytest
 
 from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report, Source
 from safepassage.registry.models import Organisation
+from tests.incidents import attack
 
 DASU_POLICE = (
     "UPPER KOHISTAN: A bomb hit a bus carrying Chinese engineers near Dasu on July 14, 2021, "
@@ -101,18 +102,12 @@ def build_picture(org_a: Organisation, org_b: Organisation) -> Picture:
     r_police = _report(police, DASU_POLICE, 1, published=datetime.date(2021, 7, 14))
     r_wire = _report(wire, DASU_WIRE, 2, published=datetime.date(2021, 7, 15))
     r_bisham = _report(police, BISHAM, 3, published=datetime.date(2024, 3, 26))
-    dasu = Incident.objects.create(
-        kind="attack",
+    dasu = attack(
+        "Dasu",
+        "Upper Kohistan",
+        datetime.date(2021, 7, 14),
+        town=(35.2917, 73.2906),
         attack_type="bombing",
-        date=datetime.date(2021, 7, 14),
-        date_precision="day",
-        place_name="Dasu",
-        country="PK",
-        admin1="Khyber Pakhtunkhwa",
-        admin2="Upper Kohistan",
-        lat=35.2917,
-        lon=73.2906,
-        geo_precision="town",
         deaths=13,
         deaths_min=12,
         deaths_max=13,
@@ -124,18 +119,12 @@ def build_picture(org_a: Organisation, org_b: Organisation) -> Picture:
         conflicts=[{"field": "deaths", "values": [13, 12], "reports": [r_police.pk, r_wire.pk]}],
         report_count=2,
     )
-    bisham = Incident.objects.create(
-        kind="attack",
+    bisham = attack(
+        "Besham",
+        "Shangla",
+        datetime.date(2024, 3, 26),
+        town=(34.93, 72.88),
         attack_type="suicide_bombing",
-        date=datetime.date(2024, 3, 26),
-        date_precision="day",
-        place_name="Besham",
-        country="PK",
-        admin1="Khyber Pakhtunkhwa",
-        admin2="Shangla",
-        lat=34.93,
-        lon=72.88,
-        geo_precision="town",
         deaths=6,
         deaths_min=6,
         deaths_max=6,
@@ -143,15 +132,12 @@ def build_picture(org_a: Organisation, org_b: Organisation) -> Picture:
         review_state="confirmed",
         report_count=1,
     )
-    karachi = Incident.objects.create(
-        kind="attack",
+    karachi = attack(
+        "Karachi",
+        "Karachi",
+        datetime.date(2024, 10, 6),
+        province="Sindh",
         attack_type="suicide_bombing",
-        date=datetime.date(2024, 10, 6),
-        date_precision="day",
-        place_name="Karachi",
-        country="PK",
-        admin1="Sindh",
-        admin2="Karachi",
         deaths=2,
         victim_nationalities=["CN"],
         review_state="auto",

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.instance import ROOT, instance_env, run_safepassage
+
 ARTICLES = 1000
 EVENTS = 250
 KILL_AFTER = 200
@@ -46,35 +47,18 @@ pytestmark = [pytest.mark.slow]
 
 def _env(data_dir: Path) -> dict[str, str]:
     # Its own embedded instance, also during the PostgreSQL pass of the suite.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SAFEPASSAGE_", "DJANGO_")) and k != "DATABASE_URL"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="safepassage.settings",
-        SAFEPASSAGE_DATA_DIR=str(data_dir),
-        SAFEPASSAGE_DEBUG="1",
+    return instance_env(
+        data_dir,
         SAFEPASSAGE_JOBS_SYNC="0",
         SAFEPASSAGE_WORKERS="2",
         # Short, so jobs the killed worker had claimed are handed out again within the test.
         SAFEPASSAGE_JOB_TIMEOUT="10",
         SAFEPASSAGE_JOB_RETRY="11",
-        SAFEPASSAGE_LOG_LEVEL="WARNING",
     )
-    return env
 
 
 def _run(args: list[str], env: dict[str, str], timeout: float) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "safepassage", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    done = run_safepassage(args, env, timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 

@@ -12,47 +12,37 @@ from safepassage.intel.models import Incident
 from safepassage.movements.demo import plan_demo_movement
 from safepassage.movements.models import MovementRequest
 from safepassage.registry import models as m
+from tests.incidents import attack
 
 # A spring day well ahead of any notice period, in daylight at 07:30-16:00 local time.
 DAY = datetime.date(2027, 3, 15)
 
 
 def make_incidents() -> tuple[Incident, Incident]:
-    bisham = Incident.objects.create(
-        kind="attack",
+    # Both confirmed with confidence 0.9; the Dasu date is known to the month only.
+    confirmed: dict[str, Any] = {"confidence": 0.9, "review_state": "confirmed"}
+    bisham = attack(
+        "Bisham",
+        "Shangla",
+        datetime.date(2024, 3, 26),
+        town=(34.93, 72.87),
         attack_type="suicide_bombing",
-        date=datetime.date(2024, 3, 26),
-        date_precision="day",
-        place_name="Bisham",
-        country="PK",
-        admin1="Khyber Pakhtunkhwa",
-        admin2="Shangla",
-        lat=34.93,
-        lon=72.87,
-        geo_precision="town",
         deaths=6,
         deaths_by_nationality={"CN": 5, "PK": 1},
         victim_nationalities=["CN"],
-        confidence=0.9,
-        review_state="confirmed",
+        **confirmed,
     )
-    dasu = Incident.objects.create(
-        kind="attack",
+    dasu = attack(
+        "Dasu",
+        "Upper Kohistan",
+        datetime.date(2021, 7, 14),
+        town=(35.29, 73.27),
         attack_type="bombing",
-        date=datetime.date(2021, 7, 14),
         date_precision="month",
-        place_name="Dasu",
-        country="PK",
-        admin1="Khyber Pakhtunkhwa",
-        admin2="Upper Kohistan",
-        lat=35.29,
-        lon=73.27,
-        geo_precision="town",
         deaths=13,
         deaths_by_nationality={"CN": 9, "PK": 4},
         victim_nationalities=["CN"],
-        confidence=0.9,
-        review_state="confirmed",
+        **confirmed,
     )
     return bisham, dasu
 

@@ -9,18 +9,10 @@ import pytest
 
 from safepassage.movements.choices import MovementState
 from safepassage.movements.models import MovementRequest
+from tests.conftest import ROLES
 
 API = "/api/movements"
-PERSONAS = (
-    "anonymous",
-    "admin",
-    "coordinator",
-    "commander",
-    "officer",
-    "analyst",
-    "liaison",
-    "viewer",
-)
+PERSONAS = ("anonymous", *ROLES)
 
 # fmt: off
 MATRIX: dict[str, tuple[int, ...]] = {

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.instance import clean_env, run_safepassage
 
 
 def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SAFEPASSAGE_", "DJANGO_")) and k != "DATABASE_URL"
-    }
+    clean = clean_env()
     clean.update(
         SAFEPASSAGE_DATA_DIR=str(tmp_path),
         SAFEPASSAGE_SECRET_KEY=secrets.token_urlsafe(50),
         SAFEPASSAGE_ALLOWED_HOSTS="safepassage.example.org",
         **env,
     )
-    return subprocess.run(
-        [sys.executable, "-m", "safepassage", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_safepassage(["check", "--deploy", "--fail-level", "WARNING"], clean, timeout=120)
 
 
 def test_it_passes_the_deployment_checks_with_https_and_debug_off(tmp_path: Path) -> None:

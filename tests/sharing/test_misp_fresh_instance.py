@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +20,14 @@ from safepassage.access.principals import SystemActor
 from safepassage.intel.models import Incident
 from safepassage.sharing import misp, stix_ids, tlp
 from tests.conftest import World
+from tests.instance import instance_env, run_safepassage
+from tests.sharing.misp_data import full_incident
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SAFEPASSAGE_", "DJANGO_")) and k != "DATABASE_URL"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="safepassage.settings",
-        SAFEPASSAGE_DATA_DIR=str(data_dir),
-        SAFEPASSAGE_DEBUG="1",
-        SAFEPASSAGE_JOBS_SYNC="1",
-        SAFEPASSAGE_LOG_LEVEL="WARNING",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "safepassage", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_safepassage(args, instance_env(data_dir))
 
 
 def _stored(db: Path, uuid: str) -> dict[str, Any]:
@@ -75,38 +54,14 @@ def _stored(db: Path, uuid: str) -> dict[str, Any]:
 def test_events_exported_here_import_into_a_fresh_instance_with_every_field_intact(
     world: World, tmp_path: Path
 ) -> None:
-    base: dict[str, Any] = {
-        "kind": "attack",
-        "attack_type": "suicide_bombing",
-        "date": datetime.date(2026, 3, 26),
-        "date_precision": "day",
-        "place_name": "Besham",
-        "country": "PK",
-        "admin1": "Khyber Pakhtunkhwa",
-        "admin2": "Shangla",
-        "lat": 34.9312,
-        "lon": 72.8811,
-        "geo_precision": "town",
-        "gazetteer_id": "1183880",
-        "deaths": 6,
-        "deaths_min": 5,
-        "deaths_max": 6,
-        "injured": 2,
-        "injured_min": 1,
-        "injured_max": 3,
-        "perpetrators_killed": 1,
-        "deaths_by_nationality": {"CN": 5, "PK": 1},
+    # One claimant and a shorter target description than test_misp's incident.
+    differ: dict[str, Any] = {
         "perpetrators": [{"name": "Jaish al-Adl", "relation": "claimed", "by": None}],
         "targets": [{"type": "convoy", "nationality": "CN", "description": "a bus"}],
-        "victim_nationalities": ["CN", "PK"],
-        "review_state": "confirmed",
-        "confidence": 0.875,
-        "report_count": 3,
-        "organisation": world.spu_kp,
     }
     made = [
-        Incident.objects.create(**base, tlp=tlp.AMBER),
-        Incident.objects.create(**(base | {"place_name": "Karachi", "tlp": tlp.GREEN})),
+        full_incident(world, tlp.AMBER, **differ),
+        full_incident(world, tlp.GREEN, place_name="Karachi", **differ),
         Incident.objects.create(kind="security_operation", tlp=tlp.CLEAR),
     ]
     expected = {

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,42 +21,14 @@ from safepassage.intel.models import Claim, Incident, Mention, Report
 from safepassage.sharing.stix import export_bundle
 from safepassage.sharing.stix_ids import stix_id_for
 from tests.conftest import World
+from tests.instance import instance_env, run_safepassage
 from tests.sharing.stix_data import build
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 LOCAL = {"id", "created", "updated", "received_at", "processed_at", "organisation_id"}
 LOCAL |= {"merged_into_id", "source_id", "submitted_by_id", "near_duplicate_of_id"}
 LOCAL |= {"extraction", "structured", "error", "incident_id", "report_id", "mention_id"}
 LOCAL |= {"analyst_id", "engagement_id"}
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SAFEPASSAGE_", "DJANGO_")) and k != "DATABASE_URL"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="safepassage.settings",
-        SAFEPASSAGE_DATA_DIR=str(data_dir),
-        SAFEPASSAGE_DEBUG="1",
-        SAFEPASSAGE_JOBS_SYNC="1",
-        SAFEPASSAGE_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def _safepassage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safepassage", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def _plain(field: models.Field[Any, Any], value: Any) -> Any:
@@ -114,10 +83,10 @@ def test_an_exported_bundle_imports_into_a_new_instance_with_every_field_intact(
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle), encoding="utf-8")
     data_dir = tmp_path / "instance-b"
-    env = _env(data_dir)
-    migrated = _safepassage(["migrate", "--no-input"], env)
+    env = instance_env(data_dir)
+    migrated = run_safepassage(["migrate", "--no-input"], env)
     assert migrated.returncode == 0, migrated.stderr[-3000:]
-    done = _safepassage(["stix", "import", str(path)], env)
+    done = run_safepassage(["stix", "import", str(path)], env)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     db = data_dir / "safepassage.sqlite3"

@@ -30,7 +30,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.instance import ROOT, instance_env
+
 MARKINGS = ["clear", "green", "amber", "amber+strict", "red"]
 SHARED = {"clear", "green", "amber"}
 HOURS = list(range(0, 24, 2))  # twelve incidents over one day on each side
@@ -222,17 +223,10 @@ class Instance:
 def _instance(tmp_path: Path, tag: str, name: str) -> Instance:
     data_dir = tmp_path / tag
     data_dir.mkdir()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SAFEPASSAGE_", "DJANGO_")) and k != "DATABASE_URL"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="safepassage.settings",
-        SAFEPASSAGE_DATA_DIR=str(data_dir),
+    env = instance_env(
+        data_dir,
+        debug=False,
         SAFEPASSAGE_SECRET_KEY=secrets.token_urlsafe(50),
-        SAFEPASSAGE_JOBS_SYNC="1",
-        SAFEPASSAGE_LOG_LEVEL="WARNING",
         # The peers talk over loopback, which the fetch guard refuses unless sync is told.
         SAFEPASSAGE_SYNC_ALLOW_NETWORKS="127.0.0.0/8",
         # Small pages and batches, so a day of incidents takes several of each way.
