@@ -262,6 +262,20 @@ _LOOSE_TAIL = re.compile(
 _ALL_BEFORE = re.compile(r"\b(?:all|the)\s+$", re.IGNORECASE)
 
 
+def _after_of(text: str, start: int, at: int) -> bool:
+    """ "members of a local peace committee": a qualifier after "of", not a group of the dead."""
+    return _OF_BEFORE.search(text, max(start, at - 4), at) is not None
+
+
+def _loose_group(text: str, count: int, item_start: int, at: int, end: int) -> Item | None:
+    """A group of words the noun tables do not know, read from ``at`` (see :data:`_LOOSE_TAIL`)."""
+    loose = _LOOSE_TAIL.match(text, at, end)
+    if loose is None:
+        return None
+    group = loose.group(1).strip()
+    return Item(count, group, nationality_of(group), item_start, loose.end(1))
+
+
 def _named_before(text: str, at: int, count: int) -> str | None:
     """The attackers a bare "all three" refers to: "Three gunmen tried to storm the consulate
     ... All three were shot dead". Only attackers counted with the same number just before."""
@@ -309,10 +323,7 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
             group = _clean_group(tail.group("mods"), noun)
             if number.article and noun.lower().endswith("s") and noun.lower() not in ("police",):
                 continue
-            if number.article and _OF_BEFORE.search(
-                text, max(start, number.start - 4), number.start
-            ):
-                # "members of a local peace committee": a qualifier, not a group of the dead.
+            if number.article and _after_of(text, start, number.start):
                 continue
             items.append(
                 Item(
@@ -353,18 +364,14 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
                 )
                 taken.append((number.start, number.end))
             elif items and _AND_LOOSE.fullmatch(text, items[-1].end, number.start):
-                loose = _LOOSE_TAIL.match(text, number.end, end)
+                loose = _loose_group(text, number.value, number.start, number.end, end)
                 if loose is not None:
-                    group = loose.group(1).strip()
-                    items.append(
-                        Item(number.value, group, nationality_of(group), number.start, loose.end(1))
-                    )
-                    taken.append((number.start, loose.end(1)))
+                    items.append(loose)
+                    taken.append((loose.start, loose.end))
     for match in _SINGULAR_ITEM.finditer(text, start, end):
         if any(s <= match.start() < e for s, e in taken):
             continue
-        if _OF_BEFORE.search(text, max(start, match.start() - 4), match.start()):
-            # "members of a local peace committee": a qualifier, not a group of the dead.
+        if _after_of(text, start, match.start()):
             continue
         group = _clean_group(match.group("mods"), match.group("noun"))
         items.append(
@@ -382,12 +389,9 @@ def _parse_items(text: str, start: int, end: int) -> list[Item]:
         # "ten foreign climbers and their Pakistani cook": one more, of a noun not in the tables.
         possessive = _AND_POSSESSIVE.match(text, items[-1].end, end)
         if possessive is not None:
-            loose = _LOOSE_TAIL.match(text, possessive.end() - 1, end)
+            loose = _loose_group(text, 1, possessive.start(), possessive.end() - 1, end)
             if loose is not None:
-                group = loose.group(1).strip()
-                items.append(
-                    Item(1, group, nationality_of(group), possessive.start(), loose.end(1))
-                )
+                items.append(loose)
     # "all six attackers, the bomber among them": one of the attackers, not one more.
     items = [
         item
@@ -743,14 +747,21 @@ _ALONG_WITH = re.compile(
 _INCLUDING_AFTER = re.compile(r"\s*,?\s*(?:including|among\s+them)\s+", re.IGNORECASE)
 
 
+def _items_right_after(text: str, at: int, end: int) -> list[Item]:
+    """The counted groups of the phrase that starts at ``at``; none unless the first is there."""
+    fwd_start, fwd_end = _region_forward(text, at, end)
+    items = parse_items(text, fwd_start, fwd_end)
+    return items if items and items[0].start - fwd_start <= 3 else []
+
+
 def _breakdown_after(figure: Figure, text: str, verb_end: int, end: int) -> None:
     """Add the breakdown stated after the verb to a figure read before it."""
     including = _INCLUDING_AFTER.match(text, verb_end, end)
     if including is None or figure.breakdown:
         return
-    fwd_start, fwd_end = _region_forward(text, including.end(), end)
-    parts = [item for item in parse_items(text, fwd_start, fwd_end) if item.count < figure.total]
-    if not parts or parts[0].start - fwd_start > 3:
+    items = _items_right_after(text, including.end(), end)
+    parts = [item for item in items if item.count < figure.total]
+    if not parts or parts[0] is not items[0]:
         return
     figure.items = parts
     figure.breakdown = True
@@ -783,11 +794,7 @@ def _along_with(kind: str, text: str, verb_end: int, end: int) -> list[Figure]:
     along = _ALONG_WITH.match(text, verb_end, end)
     if along is None:
         return []
-    fwd_start, fwd_end = _region_forward(text, along.end(), end)
-    items = parse_items(text, fwd_start, fwd_end)
-    if not items or items[0].start - fwd_start > 3:
-        return []
-    figure = _figure_from_items(kind, items, text)
+    figure = _figure_from_items(kind, _items_right_after(text, along.end(), end), text)
     if figure is None:
         return []
     figure.additive = True
