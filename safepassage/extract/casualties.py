@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from safepassage.extract.lexicon import SPEECH_VERBS
 from safepassage.extract.numbers import NUMBER_PATTERN, parse_number, word_to_int
 
 #: Nationality adjectives and nouns, and Pakistani institutions whose members are Pakistani.
@@ -230,9 +231,7 @@ _OF_THEM = re.compile(
     rf"(?P<num>\w+)\s+of\s+(?:them|whom)\s+(?:were\s+)?(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b",
     re.IGNORECASE,
 )
-_SPEAKER_AFTER = re.compile(
-    r"\s*(?:said|says|say|told|added|stated|confirmed|reported|claimed|quoted)\b", re.IGNORECASE
-)
+_SPEAKER_AFTER = re.compile(rf"\s*{SPEECH_VERBS}\b", re.IGNORECASE)
 
 
 #: A number that measures something else: "for six years", "30 km from", "40 per cent".

@@ -17,6 +17,7 @@ from safepassage.extract.actors import perpetrators_in, targets_in
 from safepassage.extract.analysis import Analysis
 from safepassage.extract.casualties import Figure, find_figures
 from safepassage.extract.dates import DateMention
+from safepassage.extract.lexicon import SPEECH_VERBS
 from safepassage.extract.places import PlaceMention, choose_location
 
 #: How many sentences at the start of a document count as its lead.
@@ -252,10 +253,7 @@ def _twin_places(analysis: Analysis, start: int, end: int) -> list[PlaceMention]
     return found
 
 
-_SPEECH_BEFORE = re.compile(
-    r"\b(?:said|says|told|announced|reported|confirmed|added|stated|disclosed)\s+(?:\w+\s+)?$",
-    re.IGNORECASE,
-)
+_SPEECH_BEFORE = re.compile(rf"\b{SPEECH_VERBS}\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
 #: "Traders shut their shops on Friday after a blast on Thursday": a date before "after" dates

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
+from safepassage.extract.lexicon import SPEECH_VERBS
+
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 PRECISION_RANK = {"point": 5, "town": 4, "district": 3, "province": 2, "country": 1}
 
@@ -141,11 +143,7 @@ _INSTITUTION_IN_BEFORE = re.compile(
 )
 #: "officials in Urumqi said", "police in Quetta told reporters": a speaker (not "an attack
 #: on police in Quetta").
-_SPEECH_AFTER = re.compile(
-    r"[^.;\n]{0,40}?\b(?:said|says|say|told|added|confirmed|stated|reported|announced|claimed|"
-    r"recalled|noted|warned)\b",
-    re.IGNORECASE,
-)
+_SPEECH_AFTER = re.compile(rf"[^.;\n]{{0,40}}?\b{SPEECH_VERBS}\b", re.IGNORECASE)
 _JOURNEY_BEFORE = re.compile(
     r"\b(?:returning|returned|coming|travell?ing|travell?ed|heading|headed|bound|going|"
     r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$"

@@ -1,0 +1,10 @@
+"""Word lists that several rule modules share, so that each rule reads the same words."""
+
+from __future__ import annotations
+
+#: Verbs that report speech: a place, number or date next to one belongs to a statement
+#: ("officials in Quetta said", "two survivors told", "police said on Monday").
+SPEECH_VERBS = (
+    r"(?:said|says|say|told|added|confirmed|stated|reported|announced|claimed|recalled|noted|"
+    r"warned|quoted|disclosed)"
+)
