@@ -436,6 +436,11 @@ def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
     return Participant(name, title, organisation, country, start, counterpart)
 
 
+def _name_words(text: str, start: int, end: int) -> list[str]:
+    """The words of a person's name without honorifics ("Mr Zhou" -> ["Zhou"])."""
+    return (_HONORIFIC.sub("", text[start:end]) or text[start:end]).split()
+
+
 def participants_in(
     text: str,
     persons: Sequence[tuple[int, int]],
@@ -453,11 +458,21 @@ def participants_in(
     seen: set[str] = set()
     previous_end = 0
     for start, end in persons:
-        last = text[start:end].split()[-1]
-        if last in seen:
+        words = _name_words(text, start, end)
+        last = words[-1]
+        forms = [(s, e) for s, e in all_persons if text[s:e].split()[-1] == last]
+        if len(words) == 1 and not any(len(_name_words(text, s, e)) > 1 for s, e in forms):
+            # "Mr Zhou" after "Zhou Jianming": a family name written first.
+            forms += [
+                (s, e)
+                for s, e in all_persons
+                if len(named := _name_words(text, s, e)) > 1 and named[0] == last
+            ]
+        forms = forms or [(start, end)]
+        keys = {text[s:e].split()[-1] for s, e in forms} | {last}
+        if keys & seen:
             continue
-        seen.add(last)
-        forms = [(s, e) for s, e in all_persons if text[s:e].split()[-1] == last] or [(start, end)]
+        seen |= keys
         full = max(len(text[s:e]) for s, e in forms)
         described = [
             _describe(text, s, e, previous_end if s == start else 0)

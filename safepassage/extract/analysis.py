@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from safepassage.extract.dates import DateMention, dateline, find_dates, parse_with_dateparser
+from safepassage.extract.lexicon import TITLE_NOUN
 from safepassage.extract.places import (
     GazetteerLike,
     PlaceMention,
@@ -246,12 +247,6 @@ def _join_cut_names(text: str, entities: list[tuple[int, int, str]]) -> list[tup
     return joined
 
 
-_TITLE_NOUN = (
-    r"(?i:inspector[- ]general|director[- ]general|deputy\s+director|director|"
-    r"(?:vice[- ]|deputy\s+)?minister|secretary|commissioner|ambassador|spokes(?:man|woman|person)|"
-    r"governor|consul[- ]general|consul|commander|chairman|president|envoy|advis[eo]r|"
-    r"chief\s+(?:minister|secretary|of\s+\w+))"
-)
 _NOT_NAME_WORD = (
     r"(?:The|A|An|In|On|At|And|But|After|When|Meanwhile|Interior|Foreign|Federal|Provincial|"
     r"Minister|Secretary|General|Inspector|Chief|Deputy|Director|Police|Army|Mr|Ms|Dr|Pakistan|"
@@ -262,7 +257,7 @@ _NOT_NAME_WORD = (
 _APPOSED_NAME = re.compile(
     rf"(?<![\w-])(?P<name>(?:(?!{_NOT_NAME_WORD})[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+){{1,3}}"
     rf"(?!{_NOT_NAME_WORD})[A-Z][a-z]+),\s+(?:the\s+|a\s+|an\s+)?"
-    rf"(?:(?:China|Pakistan|Afghanistan)['’]s\s+)?(?:[\w'’-]+\s+){{0,3}}?{_TITLE_NOUN}\b"
+    rf"(?:(?:China|Pakistan|Afghanistan)['’]s\s+)?(?:[\w'’-]+\s+){{0,3}}?{TITLE_NOUN}\b"
 )
 
 

@@ -20,7 +20,11 @@ from safepassage.extract.places import PlaceMention, choose_location
 
 _MEETING = re.compile(
     r"\b(?:met|meets|meet|meeting|meetings|talks|co-chaired|interaction|"
-    r"held\s+discussions|visit(?:ed|ing)?|summit|dialogue)\b",
+    r"held\s+discussions|visit(?:ed|ing)?|summit|dialogue|"
+    r"tele?phone\s+(?:call|conversation)|phone\s+call|spoke\s+(?:by|on\s+the)\s+(?:tele)?phone)\b"
+    # "Mr Zhou called on Prime Minister Shehbaz Sharif, who ...": a courtesy call, not "called on
+    # Pakistan to do more" (a call for something, followed by "to").
+    r"|\bcalled\s+on\s+(?:(?-i:[A-Z])[\w.'’-]*\s?)+(?=[,.;]|\s+(?:at|in|on|and|who|during)\b)",
     re.IGNORECASE,
 )
 _AGREEMENT = re.compile(
@@ -252,7 +256,19 @@ def finish_engagement(
             )
             if best is None or key > best:
                 best, place = key, candidate
-    if place is None and analysis.dateline_place is not None and not cluster.background:
+    # "Pakistan and China agreed ...", "Sindh signed ...": a country or province named as a
+    # party says less than the dateline's city about where the talks were held.
+    passing_party = (
+        place is not None
+        and place.place is not None
+        and place.place.precision in ("country", "province")
+        and not place.locative
+    )
+    if (
+        (place is None or passing_party)
+        and analysis.dateline_place is not None
+        and not cluster.background
+    ):
         place = analysis.dateline_place
     cluster.place = place
     cluster.participants = participants_in(

@@ -8,3 +8,11 @@ SPEECH_VERBS = (
     r"(?:said|says|say|told|added|confirmed|stated|reported|announced|claimed|recalled|noted|"
     r"warned|quoted|disclosed)"
 )
+
+#: Titles of officials, in any case ("Interior Minister", "vice-minister", "the IG's deputy").
+TITLE_NOUN = (
+    r"(?i:inspector[- ]general|director[- ]general|deputy\s+director|director|"
+    r"(?:vice[- ]|deputy\s+)?minister|secretary|commissioner|ambassador|spokes(?:man|woman|person)|"
+    r"governor|consul[- ]general|consul|commander|chairman|president|envoy|advis[eo]r|"
+    r"chief\s+(?:minister|secretary|of\s+\w+))"
+)

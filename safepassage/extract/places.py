@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from safepassage.extract.lexicon import SPEECH_VERBS
+from safepassage.extract.lexicon import SPEECH_VERBS, TITLE_NOUN
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 PRECISION_RANK = {"point": 5, "town": 4, "district": 3, "province": 2, "country": 1}
@@ -206,10 +206,16 @@ _DEMONYM_AFTER = re.compile(
 )
 
 
+#: "Zhou Jianming, China's vice-minister": the country a title belongs to, not a scene.
+_TITLE_OWNER_AFTER = re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,3}}?{TITLE_NOUN}\b")
+
+
 def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     """Return ``(locative, modifier)`` for the place name at ``text[start:end]``."""
     before = text[max(0, start - 40) : start]
     after = text[end : end + 40]
+    if _TITLE_OWNER_AFTER.match(after):
+        return False, True
     locative = bool(_LOCATIVE_BEFORE.search(before))
     # "Baloch militants", "Baloch Liberation Army": a people's name, not a place.
     modifier = bool(_DEMONYM_AFTER.match(after)) and not locative

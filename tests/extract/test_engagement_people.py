@@ -125,3 +125,37 @@ def test_a_place_before_a_title_stays_a_place() -> None:
     start = text.index("Dera")
     entities = [(start, start + len("Dera Ismail Khan"), "GPE")]
     assert _titled_people(text, entities, default_gazetteer()) == entities
+
+
+def test_a_courtesy_call_is_a_meeting_and_a_family_name_finds_its_person(extract: Extract) -> None:
+    text = (
+        "ISLAMABAD: Police chiefs of the two countries agreed on Tuesday to share threat alerts, "
+        "after talks between Inspector General Akbar Nasir Khan and Liu Zhenfang, China's "
+        "vice-minister of public security.\n\n"
+        "Later on Tuesday, Mr Liu called on President Asif Ali Zardari, who promised more guards "
+        "for the Gwadar port staff."
+    )
+    events = _engagements(extract(text, published="2025-03-04"))
+    call = [e for e in events if any(p["name"] == "Asif Ali Zardari" for p in e["participants"])]
+    assert len(call) == 1
+    assert call[0]["kind"] == "meeting"
+    assert _people(call[0]) == {("Liu Zhenfang", "CN"), ("Asif Ali Zardari", "PK")}
+
+
+def test_calling_on_a_country_to_act_is_not_a_meeting(extract: Extract) -> None:
+    text = (
+        "Beijing on Friday called on Pakistan to protect its citizens working on the Thar coal "
+        "project."
+    )
+    assert _engagements(extract(text, published="2025-03-07")) == []
+
+
+def test_a_country_that_owns_a_title_is_not_where_the_talks_were(extract: Extract) -> None:
+    text = (
+        "QUETTA: Balochistan and China agreed on Wednesday to set up a joint desk for convoy "
+        "alerts, after talks between Chief Secretary Shakeel Qadir and Chen Wei, China's consul "
+        "general."
+    )
+    events = _engagements(extract(text, published="2025-03-05"))
+    assert events[0]["location"]["name"] == "Quetta"
+    assert ("Chen Wei", "CN") in _people(events[0])
