@@ -1,5 +1,5 @@
 """``safepassage eval``: score the extractor against the seed, corpus, held-out (holdout,
-holdout_b, holdout_c) and UCDP gold sets.
+holdout_b, holdout_c, holdout_d) and UCDP gold sets.
 
 Exit codes: 0 when every requested threshold (and, with ``--require-targets``, every target) is
 met; 1 when one is not; 2 for misuse of the command line; 3 when the evaluation cannot run (a
@@ -35,7 +35,7 @@ from safepassage.evaluation.runner import ExtractorUnavailable, read_predictions
 from safepassage.evaluation.scoring import SetScore, score_set
 from safepassage.evaluation.ucdp import PUBLISHED_POLICIES, load_ucdp
 
-GOLD_SETS = ("seeds", "corpus", "holdout", "holdout_b", "holdout_c", "ucdp")
+GOLD_SETS = ("seeds", "corpus", "holdout", "holdout_b", "holdout_c", "holdout_d", "ucdp")
 UCDP_FILE = "ucdp_pakistan_dev.csv"
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 
@@ -58,14 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="safepassage eval",
         description=(
             "Score extraction field by field against gold sets "
-            "(seeds, corpus, holdout, holdout_b, holdout_c, ucdp)."
+            "(seeds, corpus, holdout, holdout_b, holdout_c, holdout_d, ucdp)."
         ),
     )
     parser.add_argument(
         "sets",
         nargs="*",
         metavar="SET",
-        help="gold sets to run: seeds, corpus, holdout, holdout_b, holdout_c, ucdp (default: all)",
+        help=(
+            "gold sets to run: seeds, corpus, holdout, holdout_b, holdout_c, holdout_d, ucdp "
+            "(default: all)"
+        ),
     )
     parser.add_argument(
         "--data-dir",
@@ -132,9 +135,9 @@ def _load(
         return limit_set(load_corpus(gold_dir / "corpus"), args.limit)
     if name == "holdout":
         return limit_set(load_holdout(gold_dir / "holdout"), args.limit)
-    if name in ("holdout_b", "holdout_c"):
-        # Later blind sets, same layout as the holdout (holdout_c is kept for a final
-        # measurement only; see eval/README.md).
+    if name in ("holdout_b", "holdout_c", "holdout_d"):
+        # Later blind sets, same layout as the holdout (holdout_d is kept for measurement
+        # only; holdout_b and holdout_c are development sets now; see eval/README.md).
         return limit_set(load_document_set(gold_dir / name, name), args.limit)
     return load_ucdp(data_dir / UCDP_FILE, args.ucdp_published, args.limit)
 

@@ -452,7 +452,7 @@ def participants_in(
     A surname alone ("Naqvi") is expanded to the fullest form the document uses, and the title
     is read where the document introduces the person. A "counterpart" takes the title of the
     other side's first participant; a participant with no nationality cue takes
-    ``home_country`` (the country the report is about) when the other side is foreign.
+    ``home_country`` (the country the report is about).
     """
     found: list[Participant] = []
     seen: set[str] = set()
@@ -493,9 +493,8 @@ def participants_in(
             if participant.counterpart and lead is not None:
                 participant.title = participant.title or lead.title
                 participant.organisation = participant.organisation or lead.organisation
-        foreign = {p.country for p in found if p.country and p.country != home_country}
         for participant in found:
-            if participant.country is None and home_country and (foreign or len(found) == 1):
+            if participant.country is None and home_country:
                 participant.country = home_country
     return found
 

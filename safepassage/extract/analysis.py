@@ -116,6 +116,7 @@ def build_analysis(
         text, _join_cut_names(text, [e for e in entities if e[0] >= body_start]), body_start
     )
     entities = _titled_people(text, entities, gazetteer)
+    entities = _repeated_names(text, entities, body_start)
     base = date.fromisoformat(published) if published else None
     dates = find_dates(text, base, body_start)
     covered = [(d.start, d.end) for d in dates]
@@ -279,6 +280,55 @@ def _titled_people(
         return entities
     kept = [e for e in entities if not any(s < e[1] and e[0] < t for s, t in found)]
     return sorted(kept + [(s, e, "PERSON") for s, e in found])
+
+
+_NAME_WORD = re.compile(r"[A-Z][a-z]{2,}")
+_NOT_PLACE = frozenset({"ORG", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
+_HONORIFICS = frozenset("Mr Mrs Ms Dr Sir Haji Mawlawi Maulana Mufti Qari Syed".split())
+
+
+def _repeated_names(
+    text: str, entities: list[tuple[int, int, str]], body_start: int
+) -> list[tuple[int, int, str]]:
+    """Tag as PERSON a first or last name of a person named in full that the model left untagged,
+    or read as an organisation, when used alone later ("Wang also met Prime Minister Shehbaz
+    Sharif" after "Wang Xiaohong"). A word next to another capitalised word is part of some
+    other name."""
+    names: set[str] = set()
+    for start, end, label in entities:
+        words = [w for w in text[start:end].split() if w.rstrip(".") not in _HONORIFICS]
+        if label == "PERSON" and len(words) > 1:
+            names.update(w for w in (words[0], words[-1]) if _NAME_WORD.fullmatch(w))
+    names -= _NOT_NAMES
+    if not names:
+        return entities
+    pattern = re.compile(
+        r"(?<![\w'’-])(?<![A-Z][a-z] )(?<![A-Z][a-z][a-z] )(?P<name>"
+        + "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+        + r")(?![\w'’-])(?!\s+[A-Z])"
+    )
+    found = []
+    relabelled = set()
+    for match in pattern.finditer(text, body_start):
+        start, end = match.span("name")
+        if _capitalised_before(text, start):
+            continue
+        overlapping = [(s, e, label) for s, e, label in entities if s < end and start < e]
+        if not overlapping:
+            found.append((start, end, "PERSON"))
+        elif overlapping == [(start, end, overlapping[0][2])] and overlapping[0][2] in _NOT_PLACE:
+            # "Wang" alone read as an organisation.
+            relabelled.add((start, end))
+    if not found and not relabelled:
+        return entities
+    kept = [(s, e, "PERSON" if (s, e) in relabelled else label) for s, e, label in entities]
+    return sorted(kept + found)
+
+
+def _capitalised_before(text: str, start: int) -> bool:
+    """Whether the word before ``start`` (on the same line) is capitalised: "Imran Khan"."""
+    before = re.search(r"([A-Za-z'’.-]+)[ \t]+$", text[max(0, start - 40) : start])
+    return bool(before and before.group(1)[0].isupper())
 
 
 _UNTAGGED_LAST = re.compile(r" ([A-Z][a-z]{2,})(?=[,.;:]|\s+(?:and|said|met|who|told)\b)")

@@ -16,6 +16,7 @@ from datetime import date
 from safepassage.extract.actors import Participant, participants_in
 from safepassage.extract.analysis import Analysis
 from safepassage.extract.dates import DateMention
+from safepassage.extract.lexicon import SPEECH_VERBS
 from safepassage.extract.places import PlaceMention, choose_location
 
 _MEETING = re.compile(
@@ -48,11 +49,23 @@ _GENERIC_MEETING = re.compile(
     r"\b(?:a|one)\s+(?:series|string)\s+of\s+meetings\b|\bhigh-level\s+exchanges\b", re.IGNORECASE
 )
 _REFERENCE = re.compile(
-    r"\b(?:the|this|that)\s+(?:meeting|talks|agreement|announcement|interaction|visit)\b",
+    r"\b(?:the|this|that)\s+(?:final\s+|opening\s+|closing\s+|first\s+|last\s+)?"
+    r"(?:meeting|talks|agreement|announcement|interaction|visit|session|jirga)\b",
     re.IGNORECASE,
 )
 _DELEGATION = re.compile(
     r"\b(?:delegation|side|team)\s+(?:was|were|is)\s+(?:led|headed)\s+by\b", re.IGNORECASE
+)
+#: "The commissioner said both sides had promised ...": the speaker reports the talks he was in.
+_BOTH_SIDES_SAID = re.compile(
+    rf"\b{SPEECH_VERBS}\s+(?:that\s+)?(?:both|the\s+two)\s+(?:sides|delegations|countries)\b",
+    re.IGNORECASE,
+)
+#: "Nadir Shah, who chaired the final session, said ...": a person who took part.
+_TOOK_PART = re.compile(
+    r"\b(?:chaired|attended|presided\s+over|hosted|co-chaired)\s+(?:the|this|that)\s+"
+    r"(?:\w+\s+)?(?:meeting|session|talks|jirga|conference|dialogue)\b",
+    re.IGNORECASE,
 )
 _MEANWHILE = re.compile(
     r"\s*(?:Meanwhile|Separately|In another development|Elsewhere)\b", re.IGNORECASE
@@ -117,8 +130,19 @@ def _persons(analysis: Analysis, start: int, end: int) -> list[tuple[int, int]]:
     return kept
 
 
+#: "The jirga met two days after gunmen fired on a convoy on Monday": a date after "after" in
+#: the meeting's sentence dates the earlier event, not the meeting.
+_AFTER_TRIGGER = re.compile(r"\b(?:after|following|since)\b", re.IGNORECASE)
+
+
 def _date_in(analysis: Analysis, start: int, end: int) -> DateMention | None:
     usable = [d for d in analysis.dates_in(start, end) if not d.weak]
+    sentence = analysis.text[start:end]
+    trigger = _MEETING.search(sentence) or _AGREEMENT.search(sentence)
+    if trigger is not None:
+        cut = _AFTER_TRIGGER.search(analysis.text, start + trigger.end(), end)
+        if cut is not None:
+            usable = [d for d in usable if d.start < cut.start()]
     if not usable:
         return None
     rank = {"day": 3, "month": 2, "year": 1, None: 0}
@@ -141,7 +165,16 @@ def find_engagements(analysis: Analysis) -> list[Engagement]:
     for index, (start, end) in enumerate(analysis.sentences):
         sentence = text[start:end]
         kinds = _kinds(sentence)
-        if not kinds and current is not None and _DELEGATION.search(sentence):
+        follows = current is not None and index == current.sentences[-1] + 1
+        if (
+            not kinds
+            and current is not None
+            and (
+                _DELEGATION.search(sentence)
+                or _TOOK_PART.search(sentence)
+                or (follows and _BOTH_SIDES_SAID.search(sentence))
+            )
+        ):
             # "Pakistan's delegation was led by Interior Secretary Aamir Latif."
             current.sentences.append(index)
             for person in _persons(analysis, start, end):

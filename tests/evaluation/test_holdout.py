@@ -1,5 +1,5 @@
-"""The held-out gold sets (eval/holdout, eval/holdout_b, eval/holdout_c) load, match their documents and run
-from the CLI."""
+"""The held-out gold sets (eval/holdout, eval/holdout_b, eval/holdout_c, eval/holdout_d) load, match
+their documents and run from the CLI."""
 
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ HELD_OUT = (
         0,
         "c14-multan-ctd-raid-sahiwal-plot",
         "2024-07-13",
+    ),
+    HeldOut(
+        "holdout_d",
+        (40, 90),
+        17,
+        (300, 600),
+        9,
+        4,
+        3,
+        "d04-dg-khan-ctd-encounter",
+        "2024-02-12",
     ),
 )
 

@@ -159,3 +159,43 @@ def test_a_country_that_owns_a_title_is_not_where_the_talks_were(extract: Extrac
     events = _engagements(extract(text, published="2025-03-05"))
     assert events[0]["location"]["name"] == "Quetta"
     assert ("Chen Wei", "CN") in _people(events[0])
+
+
+def test_an_official_who_reports_what_both_sides_promised_took_part(extract: Extract) -> None:
+    text = (
+        "CHAMAN: Pakistani and Afghan officials met at the Friendship Gate on Sunday to end a "
+        "week-long closure. Deputy commissioner Sajid Mehmood said both sides had "
+        "promised to let pedestrians cross again. The Afghan team was led by Mawlawi Noorullah "
+        "Hanif."
+    )
+    events = _engagements(extract(text, published="2025-04-07"))
+    assert len(events) == 1
+    assert {"Sajid Mehmood", "Noorullah Hanif"} <= {p["name"] for p in events[0]["participants"]}
+
+
+def test_one_who_chaired_the_session_joins_the_talks_and_both_are_domestic(
+    extract: Extract,
+) -> None:
+    text = (
+        "DERA ISMAIL KHAN: Elders of two feuding clans signed a truce in Dera Ismail Khan on "
+        "Thursday, said district spokesman Faisal Gandapur. The division's commissioner, Nadir "
+        "Shah, who chaired the final session, said anyone breaking the truce would be arrested. "
+        "The jirga met three days after a clash near Paharpur on Monday."
+    )
+    events = _engagements(extract(text, published="2025-04-11"))
+    assert len(events) == 1
+    assert _people(events[0]) == {("Faisal Gandapur", "PK"), ("Nadir Shah", "PK")}
+    assert events[0]["date"]["value"] == "2025-04-10"
+
+
+def test_a_name_used_alone_later_is_the_same_person(extract: Extract) -> None:
+    text = (
+        "ISLAMABAD: Pakistan and China signed a plan on Monday to guard the Karakoram Highway, "
+        "during a visit by China's Minister of Public Security Wang Xiaohong.\n\n"
+        "Wang also met Prime Minister Shehbaz Sharif on Tuesday evening to discuss the safety "
+        "of Chinese engineers."
+    )
+    events = _engagements(extract(text, published="2025-04-14"))
+    with_pm = [e for e in events if ("Shehbaz Sharif", "PK") in _people(e)]
+    assert len(with_pm) == 1
+    assert ("Wang Xiaohong", "CN") in _people(with_pm[0])
