@@ -317,8 +317,21 @@ class Participant:
     counterpart: bool = False
 
 
+#: Countries whose officials the reports name, for "Afghanistan's acting Foreign Minister".
+_COUNTRIES = {
+    "Pakistan": "PK",
+    "China": "CN",
+    "Afghanistan": "AF",
+    "Iran": "IR",
+    "India": "IN",
+    "Tajikistan": "TJ",
+    "Uzbekistan": "UZ",
+    "Russia": "RU",
+    "Turkey": "TR",
+}
+_COUNTRY_NAMES = "(?:" + "|".join(_COUNTRIES) + ")"
 _TITLE_WORDS = (
-    r"(?:Deputy\s+|Vice\s+|Federal\s+|Chief\s+|Prime\s+|Foreign\s+|Interior\s+|Home\s+|Defence\s+|"
+    r"(?:[Aa]cting\s+)?(?:Deputy\s+|Vice\s+|Federal\s+|Chief\s+|Prime\s+|Foreign\s+|Interior\s+|Home\s+|Defence\s+|"
     r"Defense\s+|State\s+|Senior\s+|Executive\s+|Provincial\s+)*"
     r"(?:Minister(?:\s+(?:for|of)\s+[A-Z][\w]*(?:\s+(?:and|of)\s+[A-Z][\w]*|\s+[A-Z][\w]*)*)?|"
     r"Secretary(?:\s+(?:for|of)\s+[A-Z][\w]*)?|Consul\s+General|Ambassador|President|Premier|"
@@ -326,7 +339,7 @@ _TITLE_WORDS = (
     r"Director\s+General|Spokesperson|Commissioner|Envoy|Chief\s+Secretary)"
 )
 _TITLE_BEFORE = re.compile(
-    rf"(?P<nat>Chinese|Pakistani|Pakistan's|China's|Pakistan’s|China’s|US|American|Afghan|Iranian)?\s*"
+    rf"(?P<nat>Chinese|Pakistani|{_COUNTRY_NAMES}['’]s|US|American|Afghan|Iranian)?\s*"
     rf"(?P<counterpart>(?:his|her|their)\s+(?:Chinese|Pakistani|Afghan|Iranian|US)?\s*counterpart\s+)?"
     rf"(?P<title>{_TITLE_WORDS})?(?(title),?)\s*(?:Dr\.?\s+|Mr\.?\s+|Ms\.?\s+|Gen\.?\s+)?$",
 )
@@ -350,11 +363,7 @@ def _country_word(word: str | None) -> str | None:
     if not word:
         return None
     cleaned = word.replace("’s", "").replace("'s", "")
-    if cleaned in ("Pakistan",):
-        return "PK"
-    if cleaned in ("China",):
-        return "CN"
-    return nationality_of(cleaned)
+    return _COUNTRIES.get(cleaned) or nationality_of(cleaned)
 
 
 _NATIONALITY_NEAR = re.compile(
@@ -368,12 +377,39 @@ def _nationality_near(text: str, start: int, end: int) -> str | None:
     return _country_word(found[-1].group(0)) if found else None
 
 
+#: Common Chinese family names, and a pinyin syllable: "Tan Wenhui", "Lin Weidong" are Chinese
+#: names when no word around them says so.
+_CHINESE_SURNAMES = frozenset(
+    "Bai Cai Cao Chen Cheng Cui Dai Deng Ding Dong Du Duan Fan Fang Feng Fu Gao Gong Gu Guo Han "
+    "Hao He Hou Hu Huang Jia Jiang Jin Kang Kong Lai Li Liang Liao Lin Liu Long Lu Luo Ma Mao "
+    "Meng Pan Peng Qian Qiao Qin Qiu Ren Shao Shen Shi Song Su Sun Tan Tang Tian Wan Wang Wei "
+    "Wen Wu Xia Xiao Xie Xiong Xu Xue Yan Yang Yao Ye Yin Yu Yuan Zeng Zhang Zhao Zheng Zhong "
+    "Zhou Zhu Zou".split()
+)
+_PINYIN = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|"
+    r"ua|uo|ui|ue|a|o|e|i|u)"
+)
+_PINYIN_GIVEN = re.compile(rf"{_PINYIN}(?:-?{_PINYIN})?", re.IGNORECASE)
+
+
+def looks_chinese(name: str) -> bool:
+    """Whether a two-word name is a Chinese family name followed by a pinyin given name."""
+    words = name.split()
+    return (
+        len(words) == 2
+        and words[0] in _CHINESE_SURNAMES
+        and _PINYIN_GIVEN.fullmatch(words[1]) is not None
+    )
+
+
 #: Religious and courtesy honorifics that are not part of the name.
 _HONORIFIC = re.compile(
     r"^(?:(?:Mawlawi|Maulvi|Moulvi|Maulana|Mullah|Mufti|Qari|Haji|Dr|Mr|Mrs|Ms|Sir)\.?\s+)+"
 )
 _OWNED_APPOSITION = re.compile(
-    r",\s+(?:the\s+)?(?P<nat>Pakistan|China|Afghanistan|Iran)(?:'s|’s)\s+"
+    rf",\s+(?:the\s+)?(?P<nat>{_COUNTRY_NAMES})(?:'s|’s)\s+"
     rf"(?P<title>{_TITLE_WORDS}|[a-z][a-z -]{{2,40}}?)"
     r"(?:\s+(?:of|for)\s+(?P<org>[A-Z][\w]*(?:\s+(?:of\s+)?[A-Z][\w]*){0,4}))?"
     r"(?=[,.;)]|\s+(?:and|at|on|in|to|said|says)\b)"
@@ -430,6 +466,8 @@ def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
         stop = stop if stop > 0 else end + 200
         joined = _NEXT_PERSON.search(text, end, stop)
         country = _nationality_near(text, end, joined.start() if joined else stop)
+    if country is None and looks_chinese(name):
+        country = "CN"
     if title:
         title = re.sub(r"\s+", " ", title).strip()
         organisation = organisation or _TITLE_ORGS.get(title.lower())
@@ -508,12 +546,16 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bintelligence[- ]sharing\b"
             r"|\bshar(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}(?:intelligence|information)\b"
             r"|\bintelligence\s+(?:cooperation|exchange)\b"
-            r"|\bexchang(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}(?:intelligence|information)\b"
+            r"|\bexchang(?:e|ing)\s+(?:of\s+)?(?:\w+\s+){0,2}(?:intelligence|information|data)\b"
             r"|\binformation[- ]sharing\b",
         ),
         (
             "protection_unit",
-            r"\b(?:special\s+)?protection\s+unit\b|\bSPU\b|\bspecial\s+security\s+division\b",
+            r"\b(?:special\s+)?protection\s+unit\b|\bSPU\b|\bspecial\s+security\s+(?:division|unit)\b"
+            r"|\bSSU\b"
+            # "a dedicated unit of 400 officers to escort Chinese nationals"
+            r"|\b(?:unit|force|battalion|division|company)\b[^.;]{0,40}?\b(?:escort|protect|guard)\w*"
+            r"\s+(?:[\w-]+\s+){0,2}(?:Chinese|foreign)\s+(?:nationals|citizens|workers|engineers|staff)\b",
         ),
         (
             "joint_exercise",
@@ -526,12 +568,15 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\btraining\b|\bcapacity[- ]building\b|\bpolice\s+academy\b"
             # "will train 300 police officers" (not a railway train).
             r"|\btrain(?:s|ed)?\s+(?:[\w-]+\s+){0,3}(?:officers|personnel|police|policemen|"
-            r"troops|soldiers|staff|guards|commandos|recruits|officials|investigators)\b",
+            r"troops|soldiers|staff|guards|commandos|recruits|officials|investigators)\b"
+            # "300 Levies personnel would be trained by Chinese instructors"
+            r"|\b(?:be|been|being|are|were)\s+trained\b",
         ),
         ("border_security", r"\bborder\b|\bcross-border\b|\bsmuggling\b"),
         (
             "counter_terrorism",
-            r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror",
+            r"\bcounter[- ]?terrorism\b|\bcounterterrorism\b|\bagainst\s+terrorism\b|\banti-terror"
+            r"|\bused\s+for\s+terrorism\b|\bfight(?:ing)?\s+terrorism\b",
         ),
         (
             "movement_security",
@@ -545,11 +590,21 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+#: "A proposal for joint drills was discussed but left for a later meeting": not agreed.
+_DEFERRED = re.compile(
+    r"\bbut\s+(?:was\s+|were\s+)?(?:left|deferred|postponed|shelved|put\s+off|rejected|not\s+agreed)\b",
+    re.IGNORECASE,
+)
+
+
 def topics_in(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
-    """Return the engagement topics signalled in the given spans, in the table's order."""
+    """Return the engagement topics signalled in the given spans, in the table's order; a
+    sentence about a proposal left for later signals none."""
     found = set()
     for start, end in spans:
         chunk = text[start:end]
+        if _DEFERRED.search(chunk):
+            continue
         for topic, pattern in TOPIC_PATTERNS:
             if pattern.search(chunk):
                 found.add(topic)

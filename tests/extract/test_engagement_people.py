@@ -71,6 +71,17 @@ def test_a_dateline_is_not_a_person_and_honorifics_are_dropped(extract: Extract)
         ("Beijing will train 200 Pakistani police officers in forensic work.", ["training"]),
         ("The Jaffar Express train left Quetta late.", []),
         ("Both agencies will exchange information on wanted suspects.", ["intelligence_sharing"]),
+        ("The two bureaus will exchange data on stolen phones.", ["intelligence_sharing"]),
+        # A unit raised to guard foreigners is a protection unit, whatever its name.
+        (
+            "Rawalpindi police formed a unit of 250 constables to guard Chinese engineers.",
+            ["protection_unit"],
+        ),
+        ("A new company of the Special Security Unit was sent.", ["protection_unit"]),
+        ("Fifty Levies guards will be trained in first aid.", ["training"]),
+        ("No soil shall be used for terrorism against a neighbour.", ["counter_terrorism"]),
+        # A proposal discussed but left for later is not a topic of what was agreed.
+        ("A plan for joint drills was discussed but left for a later round.", []),
     ],
 )
 def test_topic_words(sentence: str, topics: list[str]) -> None:
@@ -199,3 +210,17 @@ def test_a_name_used_alone_later_is_the_same_person(extract: Extract) -> None:
     with_pm = [e for e in events if ("Shehbaz Sharif", "PK") in _people(e)]
     assert len(with_pm) == 1
     assert ("Wang Xiaohong", "CN") in _people(with_pm[0])
+
+
+def test_an_owned_acting_title_and_a_chinese_name_give_countries(extract: Extract) -> None:
+    text = (
+        "KABUL: The three countries agreed on Tuesday to share intelligence on militants. "
+        "Afghanistan's acting Interior Minister Sirajuddin Haqqani met Pakistan's Interior "
+        "Minister Mohsin Naqvi and Xu Jiawei, a deputy minister of public security."
+    )
+    events = _engagements(extract(text, published="2025-06-04"))
+    assert _people(events[0]) == {
+        ("Sirajuddin Haqqani", "AF"),
+        ("Mohsin Naqvi", "PK"),
+        ("Xu Jiawei", "CN"),
+    }
