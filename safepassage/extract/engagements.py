@@ -16,7 +16,7 @@ from datetime import date
 from safepassage.extract.actors import Participant, participants_in
 from safepassage.extract.analysis import Analysis
 from safepassage.extract.dates import DateMention
-from safepassage.extract.lexicon import SPEECH_VERBS
+from safepassage.extract.lexicon import SPEECH_VERBS, TITLE_NOUN
 from safepassage.extract.places import PlaceMention, choose_location
 
 _MEETING = re.compile(
@@ -25,7 +25,9 @@ _MEETING = re.compile(
     r"tele?phone\s+(?:call|conversation)|phone\s+call|spoke\s+(?:by|on\s+the)\s+(?:tele)?phone)\b"
     # "Mr Zhou called on Prime Minister Shehbaz Sharif, who ...": a courtesy call, not "called on
     # Pakistan to do more" (a call for something, followed by "to").
-    r"|\bcalled\s+on\s+(?:(?-i:[A-Z])[\w.'’-]*\s?)+(?=[,.;]|\s+(?:at|in|on|and|who|during)\b)",
+    r"|\bcalled\s+on\s+(?:(?-i:[A-Z])[\w.'’-]*\s?)+(?=[,.;]|\s+(?:at|in|on|and|who|during)\b)"
+    # "called on the Khyber Pakhtunkhwa chief secretary in Peshawar" (not "... minister to act")
+    rf"|\bcalled\s+on\s+(?:the\s+)?(?:(?-i:[A-Z])[\w.'’-]*\s+){{0,4}}{TITLE_NOUN}\b(?!\s+to\b)",
     re.IGNORECASE,
 )
 _AGREEMENT = re.compile(

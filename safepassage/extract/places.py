@@ -133,7 +133,9 @@ _LOCATIVE_BEFORE = re.compile(
 )
 _SPEAKER_IN_BEFORE = re.compile(
     r"\b(?:officials|police|authorities|sources|analysts|residents|diplomats|reporters|"
-    r"spokesm[ae]n|correspondents?)\s+in\s+$",
+    r"spokesm[ae]n|correspondents?|"
+    # "China's consul general in Karachi ... called on the chief secretary in Quetta": a post.
+    r"consuls?(?:[- ]general)?|ambassadors?|envoys?)\s+in\s+$",
     re.IGNORECASE,
 )
 _INSTITUTION_IN_BEFORE = re.compile(
@@ -148,7 +150,8 @@ _JOURNEY_BEFORE = re.compile(
     r"\b(?:returning|returned|coming|travell?ing|travell?ed|heading|headed|bound|going|"
     r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$"
     # "a town on the road to the Torkham crossing": the way there, not the scene.
-    r"|\bthe\s+(?:main\s+)?(?:road|highway|route|way)\s+(?:to|towards)\s+(?:the\s+)?$",
+    r"|\bthe\s+(?:main\s+)?(?:road|highway|motorway|expressway|route|way)\s+(?:to|towards)\s+"
+    r"(?:the\s+)?$",
     re.IGNORECASE,
 )
 #: "a Quetta-bound train": where it was going, not where it was.
@@ -206,8 +209,11 @@ _DEMONYM_AFTER = re.compile(
 )
 
 
-#: "Zhou Jianming, China's vice-minister": the country a title belongs to, not a scene.
-_TITLE_OWNER_AFTER = re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,3}}?{TITLE_NOUN}\b")
+#: "Zhou Jianming, China's vice-minister", "the Khyber Pakhtunkhwa chief secretary": the place
+#: a title belongs to, not a scene.
+_TITLE_OWNER_AFTER = re.compile(
+    rf"(?:['’]s\s+(?:[\w-]+\s+){{0,3}}?|\s+(?:[a-z-]+\s+)?){TITLE_NOUN}\b"
+)
 
 
 def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:

@@ -111,3 +111,22 @@ def test_where_a_train_was_bound_is_not_the_scene() -> None:
     entities = [(quetta, quetta + 6, "GPE"), (mach, mach + 4, "GPE")]
     mentions = collect_mentions(text, entities, default_gazetteer(), ["Quetta", "Mach"])
     assert [(m.text, m.weak) for m in mentions] == [("Quetta", True), ("Mach", False)]
+
+
+def test_where_a_diplomat_is_posted_and_where_a_motorway_leads_are_not_the_scene(
+    extract: Extract,
+) -> None:
+    meeting = (
+        "PESHAWAR: China's consul general in Lahore, Wu Jianfeng, called on the Khyber "
+        "Pakhtunkhwa chief secretary in Peshawar on Tuesday to discuss convoy escorts."
+    )
+    engagements = [
+        e for e in extract(meeting, published="2025-05-07")["events"] if e["kind"] == "meeting"
+    ]
+    assert _place(engagements[0]) == ("Peshawar", "Khyber Pakhtunkhwa")
+    unit = (
+        "RAWALPINDI: Police set up a unit on Monday to escort foreign engineers in the city and "
+        "on the motorway to Peshawar, the police chief announced."
+    )
+    events = extract(unit, published="2025-05-06")["events"]
+    assert _place(events[0])[0] == "Rawalpindi"
