@@ -133,11 +133,15 @@ _LOCATIVE_BEFORE = re.compile(
 )
 _SPEAKER_IN_BEFORE = re.compile(
     r"\b(?:officials|police|authorities|sources|analysts|residents|diplomats|reporters|"
-    r"spokesm[ae]n|correspondents?|"
-    # "China's consul general in Karachi ... called on the chief secretary in Quetta": a post.
-    r"consuls?(?:[- ]general)?|ambassadors?|envoys?)\s+in\s+$",
+    r"spokesm[ae]n|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )
+#: "China's consul general in Karachi, Zhang Yuqing, called on the chief secretary in Quetta":
+#: a diplomat's post, when the name follows (not "met the Consul General in Lahore on Monday").
+_POSTED_BEFORE = re.compile(
+    r"\b(?:consuls?(?:[- ]general)?|ambassadors?|envoys?)\s+in\s+$", re.IGNORECASE
+)
+_NAME_AFTER = re.compile(r",\s+(?:(?:Mr|Ms|Dr)\.?\s+)?[A-Z][a-z]+\s+[A-Z]")
 _INSTITUTION_IN_BEFORE = re.compile(
     r"\b(?:government|embassy|consulate|ministry|foreign\s+office|administration|"
     r"military|army|spokesm[ae]n|spokesperson)\s+in\s+$",
@@ -220,7 +224,9 @@ def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     """Return ``(locative, modifier)`` for the place name at ``text[start:end]``."""
     before = text[max(0, start - 40) : start]
     after = text[end : end + 40]
-    if _TITLE_OWNER_AFTER.match(after):
+    if _TITLE_OWNER_AFTER.match(after) or (
+        _POSTED_BEFORE.search(before) and _NAME_AFTER.match(after)
+    ):
         return False, True
     locative = bool(_LOCATIVE_BEFORE.search(before))
     # "Baloch militants", "Baloch Liberation Army": a people's name, not a place.
