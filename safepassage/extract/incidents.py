@@ -131,6 +131,20 @@ _ARREST_OVER = re.compile(
     r"\s+(?:the|a|an|last|this|that)\b",
     re.IGNORECASE,
 )
+#: "... arrested two others in a raid on Friday night, and that the men had carried out a grenade
+#: attack in March": the raid, then the earlier attack it solved.
+_RAID_THEN_EARLIER = re.compile(
+    r"\b(?:arrest\w*|detain\w*|raid\w*|killed|apprehended)\b[^.;]{0,160}?"
+    r"(?P<cut>,?\s+and\s+(?:said\s+)?that\s+(?:the\s+(?:men|suspects|militants|man|suspect)|they|he)"
+    r"\s+had\s+)",
+    re.IGNORECASE,
+)
+#: "foiled a plan to attack Chinese engineers": an attack that did not happen.
+_PLANNED = re.compile(
+    r"\b(?:plan(?:s|ned|ning)?|plot(?:s|ted|ting)?|conspiracy|bid)\s+to\s+(?:attack|bomb|target|"
+    r"kill|strike|blow\s+up|kidnap|abduct|assassinate)\b[^.;,]*",
+    re.IGNORECASE,
+)
 #: Twin attacks told in one sentence: "bombs hit two markets, one in A and the other in B"
 #: (also "and another in B"): one event per place.
 _EACH_PLACE = re.compile(
@@ -303,7 +317,9 @@ def _mentions(analysis: Analysis, index: int) -> list[Mention]:
     """The incident mentions of one sentence: usually one; two where an arrest is made over an
     earlier attack ("police held a man on Monday over the market bombing of last May")."""
     start, end = analysis.sentences[index]
-    split = _ARREST_OVER.search(analysis.text, start, end)
+    split = _ARREST_OVER.search(analysis.text, start, end) or _RAID_THEN_EARLIER.search(
+        analysis.text, start, end
+    )
     spans = [(start, end)]
     if split is not None:
         cut = split.start("cut")
@@ -321,7 +337,9 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
     attack_type = None
     anchor = -1
     # "attackers armed with rifles, grenades and explosives": their kit, not how they attacked.
+    # "foiled a plan to attack ...": an attack that never happened.
     typed = _ARMED_WITH.sub(lambda m: " " * len(m.group(0)), sentence)
+    typed = _PLANNED.sub(lambda m: " " * len(m.group(0)), typed)
     for name, pattern in ATTACK_TYPES:
         match = pattern.search(typed)
         if match:

@@ -256,3 +256,29 @@ def test_an_announcement_about_an_old_attack_stays_an_announcement(extract: Extr
     )
     kinds = {e["kind"] for e in extract(text, published="2024-05-21")["events"]}
     assert kinds == {"announcement", "attack"}
+
+
+def test_a_foiled_plan_to_attack_is_an_operation_not_an_attack(extract: Extract) -> None:
+    text = (
+        "FAISALABAD: Police arrested two men in a raid in Faisalabad on Tuesday and foiled a "
+        "plot to bomb a bus carrying Chinese textile engineers, officials said."
+    )
+    events = extract(text, published="2024-08-14")["events"]
+    assert [e["kind"] for e in events] == ["security_operation"]
+    assert events[0]["location"]["name"] == "Faisalabad"
+
+
+def test_a_raid_and_the_earlier_attack_it_solved_are_two_events(extract: Extract) -> None:
+    text = (
+        "KARACHI: The CTD said on Sunday it had arrested three suspects in a raid in Orangi on "
+        "Saturday, and that the men had thrown a grenade at a police van in Hyderabad in "
+        "January."
+    )
+    events = extract(text, published="2024-08-18")["events"]
+    raid = [e for e in events if e["kind"] == "security_operation"]
+    attack = [e for e in events if e["kind"] == "attack"]
+    assert raid and raid[0]["location"]["name"] == "Orangi"
+    assert raid[0]["date"]["value"] == "2024-08-17"
+    assert attack and attack[0]["background"] is True
+    assert attack[0]["location"]["admin1"] == "Sindh"
+    assert attack[0]["date"]["value"] == "2024-01"

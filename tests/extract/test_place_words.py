@@ -130,3 +130,11 @@ def test_where_a_diplomat_is_posted_and_where_a_motorway_leads_are_not_the_scene
     )
     events = extract(unit, published="2025-05-06")["events"]
     assert _place(events[0])[0] == "Rawalpindi"
+
+
+@pytest.mark.parametrize("quarter", ["Korangi", "Manghopir", "Orangi", "Lyari", "Malir"])
+def test_karachi_quarters_are_placed_in_karachi(extract: Extract, quarter: str) -> None:
+    text = f"A grenade attack on a police van in {quarter} wounded three policemen on Monday."
+    location = main_event(extract(text, published="2024-08-20"))["location"]
+    assert (location["name"], location["admin2"]) == (quarter, "Karachi")
+    assert location["precision"] != "district"
