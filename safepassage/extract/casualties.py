@@ -203,6 +203,9 @@ class Figure:
     apart: bool = False
     #: Stated as part of the dead: "three soldiers were among those killed".
     subset: bool = False
+    #: Set against another figure of the same sentence: "an official said eight soldiers had
+    #: been killed, while hospital staff put the number of dead at 11".
+    contrast: bool = False
 
 
 _NATIONALITY_RE = re.compile(
@@ -231,7 +234,11 @@ _OF_THEM = re.compile(
     rf"(?P<num>\w+)\s+of\s+(?:them|whom)\s+(?:were\s+)?(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b",
     re.IGNORECASE,
 )
-_SPEAKER_AFTER = re.compile(rf"\s*{SPEECH_VERBS}\b", re.IGNORECASE)
+#: "A security official in Peshawar said eight soldiers ...": the speaker is not counted.
+_SPEAKER_AFTER = re.compile(
+    rf"(?:\s+(?:in|at|from)\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)*)?\s*{SPEECH_VERBS}\b",
+    re.IGNORECASE,
+)
 
 
 #: A number that measures something else: "for six years", "30 km from", "40 per cent".
@@ -817,7 +824,8 @@ _ZERO = re.compile(
 _PERIOD_STAT = re.compile(
     r"\b(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:[\w-]+\s+)?"
     r"(?:years?|months?|decades?)\b|\bso\s+far\s+this\s+year\b|\bthis\s+year\s+alone\b"
-    r"|\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:19|20)\d\d\b",
+    r"|\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:19|20)\d\d\b"
+    r"|\bin\s+recent\s+(?:years|months|weeks)\b|\bover\s+the\s+years\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.;,]")
@@ -834,6 +842,13 @@ _CONSEQUENCE = re.compile(
 )
 
 
+_CONTRAST = re.compile(
+    r"\b(?:while|whereas|but|however|although|though)\b[^.;]{0,120}?\b(?:put|said|told|gave|"
+    r"reported|counted|according)\b",
+    re.IGNORECASE,
+)
+
+
 def _statistic(text: str, figure: Figure, end: int) -> bool:
     stop = _CLAUSE_END.search(text, figure.end, end)
     return _PERIOD_STAT.search(text, figure.start, stop.start() if stop else end) is not None
@@ -842,11 +857,16 @@ def _statistic(text: str, figure: Figure, end: int) -> bool:
 def find_figures(text: str, start: int, end: int) -> list[Figure]:
     """Return the death and injury figures stated in ``text[start:end]``."""
     consequence = _CONSEQUENCE.search(text, start, end)
-    return [
+    figures = [
         f
         for f in _find_figures(text, start, end)
         if not _statistic(text, f, end) and not (consequence and f.start >= consequence.end())
     ]
+    dead = sorted((f for f in figures if f.kind == "dead" and not f.subset), key=lambda f: f.start)
+    for first, second in zip(dead, dead[1:], strict=False):
+        if first.total != second.total and _CONTRAST.search(text, first.end, second.end):
+            first.contrast = second.contrast = True
+    return figures
 
 
 def _find_figures(text: str, start: int, end: int) -> list[Figure]:
@@ -927,7 +947,11 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
     total = max(counts)
     # "killing at least 17 worshippers ... put the toll at 21": a lead figure for one group,
     # lower than the toll, is a conflicting report, not a part ("among the dead") of it.
-    lower = [f.total for f in figures if _conflicting_group(f) and f.total < total]
+    lower = [
+        f.total
+        for f in figures
+        if (_conflicting_group(f) or (f.contrast and not f.whole)) and f.total < total
+    ]
     if lower:
         counts[min(lower)] += 1
     # No group can be larger than the toll: "13 killed ... 18 militants killed" means 18.

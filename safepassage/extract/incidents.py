@@ -139,6 +139,12 @@ _RAID_THEN_EARLIER = re.compile(
     r"\s+had\s+)",
     re.IGNORECASE,
 )
+#: "troops have been deployed since an operation against militants years ago": a time, not an
+#: event.
+_SINCE_OPERATION = re.compile(
+    r"\b(?:since|before|after)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,2}(?:operations?|offensive)\b",
+    re.IGNORECASE,
+)
 #: "foiled a plan to attack Chinese engineers": an attack that did not happen.
 _PLANNED = re.compile(
     r"\b(?:plan(?:s|ned|ning)?|plot(?:s|ted|ting)?|conspiracy|bid)\s+to\s+(?:attack|bomb|target|"
@@ -351,7 +357,7 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
         facility = _FACILITY.search(sentence)
         if facility is not None:
             attack_type, anchor = "facility_attack", start + facility.start()
-    operation = _OPERATION.search(sentence)
+    operation = _OPERATION.search(_SINCE_OPERATION.sub(lambda m: " " * len(m.group(0)), sentence))
     hostile = _HOSTILE_RAID.search(sentence) if operation is not None else None
     if hostile is not None and not _SECURITY_AGENT.search(sentence, 0, hostile.start()):
         operation = None

@@ -132,7 +132,7 @@ _LOCATIVE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SPEAKER_IN_BEFORE = re.compile(
-    r"\b(?:officials|police|authorities|sources|analysts|residents|diplomats|reporters|"
+    r"\b(?:officials?|police|authorities|sources?|analysts?|residents|diplomats?|reporters?|"
     r"spokesm[ae]n|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )

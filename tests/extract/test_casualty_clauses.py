@@ -245,3 +245,24 @@ def test_the_toll_of_what_an_attack_set_off_is_not_its_own() -> None:
         "Gunmen ambushed the convoy, killing at least 30 people. The attack sparked days of "
         "fighting between the tribes in which more than 100 people died."
     ) == (30, 30, None)
+
+
+def test_what_a_group_has_done_in_recent_years_is_not_a_toll() -> None:
+    text = "The TTP has killed several tribal elders in Bajaur in recent years."
+    assert find_figures(text, 0, len(text)) == []
+
+
+def test_a_speaker_placed_in_a_city_is_not_counted() -> None:
+    text = "A police official in Quetta said six labourers had been killed."
+    assert _spread(text) == (6, None, None)
+
+
+def test_a_group_figure_set_against_a_higher_toll_gives_a_spread() -> None:
+    text = (
+        "An army official said five soldiers had been killed, while doctors at the district "
+        "hospital put the number of dead at nine."
+    )
+    assert _spread(text) == (9, 5, 9)
+    # Without a contrast the lower group figure is a part of the toll.
+    text = "The blast killed nine people, five soldiers among them."
+    assert _spread(text)[1:] == (None, None)

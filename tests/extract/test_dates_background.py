@@ -282,3 +282,16 @@ def test_a_raid_and_the_earlier_attack_it_solved_are_two_events(extract: Extract
     assert attack and attack[0]["background"] is True
     assert attack[0]["location"]["admin1"] == "Sindh"
     assert attack[0]["date"]["value"] == "2024-01"
+
+
+def test_an_operation_named_only_as_a_time_is_no_event(extract: Extract) -> None:
+    text = (
+        "PESHAWAR: Militants ambushed a police van near Jamrud on Monday, killing three "
+        "constables. The van was taking food to posts in the Tirah valley, where troops have "
+        "been stationed since an operation against militants years ago. An official in Peshawar "
+        "said four constables were also wounded."
+    )
+    events = extract(text, published="2024-09-03")["events"]
+    assert [e["kind"] for e in events] == ["attack"]
+    assert events[0]["location"]["name"] == "Jamrud"
+    assert events[0]["injured"]["total"] == 4
