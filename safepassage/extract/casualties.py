@@ -97,12 +97,13 @@ _STOP_MODIFIERS = frozenset(
 _STOP_ALT = "|".join(sorted(_STOP_MODIFIERS, key=len, reverse=True))
 _MODIFIER = rf"(?:(?!(?:{_STOP_ALT})\b)[A-Za-z][\w'’-]*\s+)"
 _ITEM_TAIL = re.compile(
-    rf"\s+(?P<mods>{_MODIFIER}{{0,4}})(?P<noun>{_PLURAL_NOUNS}|{_SINGULAR_NOUNS})\b",
+    rf"\s+(?P<mods>{_MODIFIER}{{0,4}})(?P<noun>{_PLURAL_NOUNS}|{_SINGULAR_NOUNS})\b(?!-)",
     re.IGNORECASE,
 )
+# "(?!-)": "a Chinese-run plant" names no Chinese person.
 _SINGULAR_ITEM = re.compile(
     rf"\b(?:their|his|her|its|a|an|one|the)\s+(?P<mods>{_MODIFIER}{{0,3}})"
-    rf"(?P<noun>{_SINGULAR_NOUNS})\b",
+    rf"(?P<noun>{_SINGULAR_NOUNS})\b(?!-)",
 )
 _UPPER_SINGULAR_ITEM = re.compile(
     rf"\b(?:kills?|killing|killed|injures?|injuring|wounds?|wounding)\s+(?P<mods>(?:[A-Za-z][\w'’-]*\s+){{0,2}}?)(?P<noun>{_SINGULAR_NOUNS})\b",
@@ -288,7 +289,7 @@ def _named_before(text: str, at: int, count: int) -> str | None:
     if not _ALL_BEFORE.search(text, max(0, at - 5), at):
         return None
     named = None
-    for match in NUMBER_PATTERN.finditer(text, max(0, at - 300), at - 4):
+    for match in NUMBER_PATTERN.finditer(text, max(0, at - 600), at - 4):
         number = parse_number(match)
         tail = _ITEM_TAIL.match(text, match.end()) if number is not None else None
         if number is not None and tail and number.value == count:

@@ -11,9 +11,15 @@ import re
 from typing import Any
 
 from safepassage.extract.analysis import Analysis
-from safepassage.extract.casualties import aggregate
+from safepassage.extract.casualties import Figure, aggregate
 from safepassage.extract.engagements import Engagement, find_engagements, finish_engagement
-from safepassage.extract.incidents import LEAD_SENTENCES, Incident, find_incidents, is_past
+from safepassage.extract.incidents import (
+    LEAD_SENTENCES,
+    Incident,
+    Mention,
+    find_incidents,
+    is_past,
+)
 from safepassage.extract.places import PlaceMention, choose_location, location_object
 
 #: A sentence that opens another report of the day: "Elsewhere in the tribal areas, a bomb ...",
@@ -73,6 +79,23 @@ def _refine(
     return place
 
 
+#: The group speaks of its own kills: "said in a statement that its fighters had ... killed at
+#: least ten", "claimed the attack, saying that dozens ... had been killed".
+_GROUP_COUNT = re.compile(
+    r"\b(?:said|says)\s+(?:in\s+a\s+statement\s+)?(?:that\s+)?(?:its|their)\s+(?:fighters|men|"
+    r"militants|members|suicide\s+bombers?)\b|\bclaim\w*\b[^.;]{0,80}?\bsaying\b"
+    r"|\bclaim(?:ed|ing|s)?\s+(?:to\s+have|that\s+(?:its|their))\b",
+    re.IGNORECASE,
+)
+
+
+def _in_group_claim(analysis: Analysis, mention: Mention, figure: Figure) -> bool:
+    """Whether a death figure is the claimant group's own count of its kills."""
+    if not any(p["relation"] == "claimed" for p in mention.perpetrators):
+        return False
+    return _GROUP_COUNT.search(analysis.text, mention.start, figure.start) is not None
+
+
 def _incident_event(
     analysis: Analysis,
     incident: Incident,
@@ -100,6 +123,11 @@ def _incident_event(
         min(specific, key=order.index) if specific else ("unknown" if kind == "attack" else None)
     )
     figures = [f for m in incident.mentions for f in m.figures]
+    claimed = [f for m in incident.mentions for f in m.figures if _in_group_claim(analysis, m, f)]
+    if any(f.kind == "dead" and f not in claimed for f in figures):
+        # A group's own count of its kills ("saying dozens of soldiers had been killed") is
+        # propaganda beside the officials' toll; it stands only when nothing else is stated.
+        figures = [f for f in figures if f not in claimed]
     fatalities, injured = aggregate(figures)
     perpetrators: list[dict[str, Any]] = []
     for mention in incident.mentions:

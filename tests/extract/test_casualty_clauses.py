@@ -266,3 +266,21 @@ def test_a_group_figure_set_against_a_higher_toll_gives_a_spread() -> None:
     # Without a contrast the lower group figure is a part of the toll.
     text = "The blast killed nine people, five soldiers among them."
     assert _spread(text)[1:] == (None, None)
+
+
+def test_a_chinese_run_site_is_not_a_chinese_victim() -> None:
+    dead = _dead("Gunmen stormed a Chinese-run cement plant near Uthal, and a watchman died.")
+    assert (dead["total"], _by_nationality(dead)) == (1, {None: 1})
+
+
+def test_all_four_refers_to_attackers_counted_a_paragraph_before() -> None:
+    text = (
+        "Four militants were killed when they tried to storm a Chinese-run steel mill near "
+        "Port Qasim late on Friday, and one guard died in the gunfight, officials said. "
+        "The attackers, wearing suicide vests, arrived in a van and opened fire on the gate "
+        "shortly before midnight, a spokesman for the provincial government told reporters. "
+        "Guards and police returned fire and killed all four before they reached the houses "
+        "where the foreign engineers live."
+    )
+    dead = _dead(text)
+    assert (dead["total"], dead["perpetrators"]) == (5, 4)

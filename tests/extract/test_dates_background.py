@@ -295,3 +295,18 @@ def test_an_operation_named_only_as_a_time_is_no_event(extract: Extract) -> None
     assert [e["kind"] for e in events] == ["attack"]
     assert events[0]["location"]["name"] == "Jamrud"
     assert events[0]["injured"]["total"] == 4
+
+
+def test_a_groups_own_count_of_its_kills_gives_way_to_the_officials_toll(
+    extract: Extract,
+) -> None:
+    text = (
+        "TURBAT: Three Levies men were killed when militants attacked their post near Turbat on "
+        "Friday, officials said. The BLF said in a statement that its fighters had killed at "
+        "least fifteen soldiers, a figure officials denied."
+    )
+    dead = main_event(extract(text, published="2024-09-07"))["fatalities"]
+    assert (dead["total"], dead["min"], dead["max"]) == (3, None, None)
+    # With no other figure, the group's count is all the text gives.
+    text = "The BLF said in a statement that its fighters had killed six soldiers near Turbat."
+    assert main_event(extract(text, published="2024-09-07"))["fatalities"]["total"] == 6
