@@ -68,6 +68,16 @@ _ATTRIBUTED = re.compile(
     r"carried out by|behind the (?:attack|bombing|blast)|responsible for)\b",
     re.IGNORECASE,
 )
+#: The group's own voice: "a spokesman for the TTP telephoned reporters to say its men had
+#: carried out the attack", "a man who said he spoke for the BLA told reporters that his group
+#: had planted the bomb".
+_OWN_VOICE = re.compile(
+    r"\b(?:say|says|said|saying|told\s+(?:\w+\s+){0,4}?that)\s+(?:that\s+)?(?:its|his|their)\s+"
+    r"(?:men|fighters|group|members|militants|organi[sz]ation|cadres|commandos)\s+(?:had\s+|have\s+|has\s+)?"
+    r"(?:carried\s+out|planted|staged|conducted|attacked|killed|fired|detonated|triggered|"
+    r"kidnapped|abducted|ambushed|been\s+behind|was\s+behind|were\s+behind)\b",
+    re.IGNORECASE,
+)
 _SUSPECTED = re.compile(
     r"\b(?:suspect(?:ed|s)?|likely|believed|possibly|alleged(?:ly)?)\b", re.IGNORECASE
 )
@@ -220,11 +230,28 @@ def _authority(sentence: str) -> str | None:
     return best
 
 
+_UNKNOWN_CLAIMANT = re.compile(
+    r"(?<![\w'’-])(?P<name>(?:[A-Z][\w'’-]+\s+){0,4}[A-Z][\w'’-]+)(?:\s*\([A-Z]+\))?"
+    r"(?:,\s+(?:an?|the)\s+[^,.;]{3,60},)?\s+(?:has\s+|had\s+|later\s+)?claimed\s+"
+    r"(?:responsibility|the\s+(?:attack|bombing|blast|ambush|killing|assault|abduction|kidnapping))\b"
+)
+_NOT_GROUP_WORDS = frozenset(
+    "The A An No Nobody None Police Officials Authorities He She It They We Militants Gunmen "
+    "Insurgents Attackers Nobody Someone Another Later Earlier".split()
+)
+
+
 def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
     """Return the perpetrator objects stated in one sentence ``text[start:end]``."""
     found = find_groups(text, start, end)
     denied = {name for _s, e, name in found if _GROUP_DENIES.match(text, e, min(end, e + 150))}
     groups = [group for group in found if group[2] not in denied]
+    if not found:
+        unknown = _UNKNOWN_CLAIMANT.search(text, start, end)
+        if unknown is not None and unknown.group("name").split()[0] not in _NOT_GROUP_WORDS:
+            # A group the table does not know, named as the claimant: "Ittehad-ul-Mujahideen
+            # Pakistan, an alliance of militant factions, claimed the attack".
+            return [{"name": unknown.group("name"), "relation": "claimed", "by": None}]
     if not groups:
         return []
     sentence = text[start:end]
@@ -237,8 +264,10 @@ def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
         names.remove("Taliban")
     negated = bool(_NO_CLAIM.search(sentence))
     group_speaks = any(_GROUP_SAYS.match(text, e, min(end, e + 150)) for _s, e, _n in groups)
-    if group_speaks or (
-        _CLAIMED.search(sentence) and not negated and not _ATTRIBUTED.search(sentence)
+    if (
+        group_speaks
+        or _OWN_VOICE.search(sentence)
+        or (_CLAIMED.search(sentence) and not negated and not _ATTRIBUTED.search(sentence))
     ):
         relation, by = "claimed", None
     elif _SUSPECTED.search(sentence):

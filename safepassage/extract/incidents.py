@@ -113,6 +113,16 @@ _HABITUAL_BEFORE = re.compile(
     r"(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+#: "The BRA has blown up pipelines in the district several times in the past": a record of
+#: what a group has done, not an event and no attribution of this one.
+_RECORD = re.compile(
+    r"\b(?:has|have)\s+(?:also\s+|repeatedly\s+|often\s+|previously\s+)?(?:blown|attacked|"
+    r"bombed|targeted|carried|killed|kidnapped|abducted|struck|hit)\b[^.;]*?\b(?:several|many|"
+    r"numerous|a\s+number\s+of|dozens\s+of)\s+times\b|\b(?:has|have)\s+(?:also\s+)?"
+    r"(?:blown|attacked|bombed|targeted|carried|killed|kidnapped|abducted|struck|hit)\b[^.;]*?"
+    r"\b(?:in\s+the\s+past|over\s+the\s+years|in\s+recent\s+(?:years|months))\b",
+    re.IGNORECASE,
+)
 _DEATH_WORD = re.compile(
     r"\b(?:killed|shot\s+dead|gunned\s+down|martyred|slain|dies|died|killing\s+of)\b",
     re.IGNORECASE,
@@ -364,6 +374,8 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
         raid = _RAID_ON_FACILITY.search(sentence)
         if raid is not None and attack_type in (None, "unknown", "armed_assault"):
             attack_type, anchor = "facility_attack", start + raid.start()
+    if attack_type is not None and _RECORD.search(sentence):
+        return None
     if attack_type is not None and _HABITUAL_BEFORE.search(text, max(start, anchor - 40), anchor):
         # "ISKP, which has attacked foreigners ...": the group's record, not an event.
         perpetrators = perpetrators_in(text, start, end)

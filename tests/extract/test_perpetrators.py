@@ -134,3 +134,29 @@ def test_an_article_or_an_adjective_before_the_authority_is_not_a_name() -> None
     assert _sentence("Provincial police blamed Lashkar-e-Jhangvi.") == [
         ("Lashkar-e-Jhangvi", "attributed", "Police")
     ]
+
+
+def test_the_group_speaking_through_a_spokesman_or_a_caller_claims() -> None:
+    assert _sentence(
+        "A spokesman for the Tehrik-i-Taliban Pakistan called reporters to say its men had "
+        "fired the rockets."
+    ) == [("Tehrik-i-Taliban Pakistan", "claimed", None)]
+    assert _sentence(
+        "A caller who said he spoke for the Baloch Liberation Army told a news agency that his "
+        "group had planted the mine."
+    ) == [("Balochistan Liberation Army", "claimed", None)]
+
+
+def test_a_claimant_the_table_does_not_know_is_still_named() -> None:
+    assert _sentence("Jaish-e-Fursan, a little-known faction, claimed the attack.") == [
+        ("Jaish-e-Fursan", "claimed", None)
+    ]
+    assert _sentence("Nobody claimed the attack.") == []
+
+
+def test_a_groups_record_is_no_attribution(extract: Extract) -> None:
+    text = (
+        "A bomb wrecked a gas pipeline near Pir Koh on Monday. No group has claimed it. The "
+        "banned Baloch Republican Army has blown up pipelines in the area several times."
+    )
+    assert main_event(extract(text, published="2023-06-06"))["perpetrators"] == []
