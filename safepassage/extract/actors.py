@@ -78,8 +78,16 @@ _OWN_VOICE = re.compile(
     r"kidnapped|abducted|ambushed|been\s+behind|was\s+behind|were\s+behind)\b",
     re.IGNORECASE,
 )
+#: Suspicion words; "suspect" as a person ("the suspects belonged to", "arrested a suspect") or
+#: "suspected militants" is not a suspicion about who did it.
 _SUSPECTED = re.compile(
-    r"\b(?:suspect(?:ed|s)?|likely|believed|possibly|alleged(?:ly)?)\b", re.IGNORECASE
+    r"(?<!\bthe\s)(?<!\ba\s)(?<!\bany\s)(?<!\btwo\s)(?<!\bsix\s)(?<!\bthree\s)(?<!\bfour\s)"
+    r"(?<!\bfive\s)(?<!\bmore\s)(?<!\bother\s)(?<!\bmain\s)(?<![\d]\s)"
+    r"\bsuspects?\b"
+    r"|\bsuspected\b(?!\s+(?:\w+\s+)?(?:militants?|members?|men|man|attackers?|bombers?|"
+    r"terrorists?|insurgents?|gunmen|gunman|suicide))"
+    r"|\b(?:likely|believed|possibly|alleged(?:ly)?|pointed\s+to|points?\s+to)\b",
+    re.IGNORECASE,
 )
 
 #: Attributing authorities, canonicalised. Province prefixes are read from the text.
@@ -189,7 +197,8 @@ _OWNS_ATTACK = re.compile(
 
 
 _AUTHORITY_ACTS = re.compile(
-    r"[^.;]{0,25}?\b(?:said|says|blam\w*|held|holds|suspect\w*|believ\w*|accus\w*|attribut\w*|told|"
+    # "the CTD's deputy inspector general, Asif Ali Bughio, told ...": an official named between.
+    r"(?:['’]s\s+[\w -]{3,40}?,\s+[^,.;]{3,40},)?[^.;]{0,25}?\b(?:said|says|blam\w*|held|holds|suspect\w*|believ\w*|accus\w*|attribut\w*|told|"
     r"identified|named|stated)\b",
     re.IGNORECASE,
 )

@@ -105,7 +105,8 @@ _RECOVERED = re.compile(
 _ARREST_ONLY = re.compile(r"\b(?:arrest\w*|apprehended|detained)\b", re.IGNORECASE)
 _RESPONSIBILITY = re.compile(
     r"\b(?:claim\w*|responsib\w*|blam\w*|behind|attribut\w*|accus\w*|suspect\w*|"
-    r"carried\s+out|involv\w*|linked\s+to|planned|planted|its\s+(?:fighters|men|members))\b",
+    r"carried\s+out|involv\w*|linked\s+to|planned|planted|its\s+(?:fighters|men|members)|"
+    r"pointed\s+to|points?\s+to|belong\w*)\b",
     re.IGNORECASE,
 )
 _HABITUAL_BEFORE = re.compile(

@@ -160,3 +160,26 @@ def test_a_groups_record_is_no_attribution(extract: Extract) -> None:
         "banned Baloch Republican Army has blown up pipelines in the area several times."
     )
     assert main_event(extract(text, published="2023-06-06"))["perpetrators"] == []
+
+
+def test_suspects_as_people_are_no_suspicion_and_pointed_to_is_one() -> None:
+    assert _sentence(
+        "The suspects belonged to the Baloch Liberation Army, the CTD's senior superintendent, "
+        "Raja Umar Khattab, told reporters."
+    ) == [("Balochistan Liberation Army", "attributed", "Counter-Terrorism Department")]
+    assert _sentence(
+        "Police arrested a suspect and said he belonged to the Sindhudesh Revolutionary Army."
+    ) == [("Sindhudesh Revolutionary Army", "attributed", "Police")]
+    assert _sentence(
+        "The police chief said the first findings pointed to a faction of the TTP."
+    ) == [("Tehrik-i-Taliban Pakistan", "suspected", "Police")]
+
+
+def test_a_finding_in_its_own_sentence_joins_the_attack(extract: Extract) -> None:
+    text = (
+        "Rockets hit a camp of Chinese road workers near Pattan on Monday, wounding a guard. "
+        "The district police officer said the first findings pointed to a faction of the TTP."
+    )
+    assert _perpetrators(main_event(extract(text, published="2024-08-27"))) == {
+        ("Tehrik-i-Taliban Pakistan", "suspected")
+    }
