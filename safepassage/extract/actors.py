@@ -78,14 +78,13 @@ _OWN_VOICE = re.compile(
     r"kidnapped|abducted|ambushed|been\s+behind|was\s+behind|were\s+behind)\b",
     re.IGNORECASE,
 )
-#: Suspicion words; "suspect" as a person ("the suspects belonged to", "arrested a suspect") or
-#: "suspected militants" is not a suspicion about who did it.
+#: Suspicion words; "suspect" as a person ("the suspects belonged to", "arrested a suspect") is
+#: not a suspicion about who did it.
 _SUSPECTED = re.compile(
     r"(?<!\bthe\s)(?<!\ba\s)(?<!\bany\s)(?<!\btwo\s)(?<!\bsix\s)(?<!\bthree\s)(?<!\bfour\s)"
     r"(?<!\bfive\s)(?<!\bmore\s)(?<!\bother\s)(?<!\bmain\s)(?<![\d]\s)"
     r"\bsuspects?\b"
-    r"|\bsuspected\b(?!\s+(?:\w+\s+)?(?:militants?|members?|men|man|attackers?|bombers?|"
-    r"terrorists?|insurgents?|gunmen|gunman|suicide))"
+    r"|\bsuspected\b"
     r"|\b(?:likely|believed|possibly|alleged(?:ly)?|pointed\s+to|points?\s+to)\b",
     re.IGNORECASE,
 )
