@@ -226,9 +226,24 @@ class Incident:
 
     @property
     def date(self) -> DateMention | None:
-        """The first date any mention gives of the event itself, else the first statement's."""
+        """The first date any mention gives of the event itself, else the first statement's; a
+        later day inside that first month or year ("in March" ... "on 15 March") refines it."""
         dated = [m for m in self.mentions if m.date is not None]
-        return next((m.date for m in dated if not m.said), dated[0].date if dated else None)
+        first = next((m.date for m in dated if not m.said), dated[0].date if dated else None)
+        if first is None or first.precision == "day" or not first.value:
+            return first
+        for mention in dated:
+            found = mention.date
+            if (
+                found is not None
+                and not mention.said
+                and found.value
+                and found.precision in ("day", "month")
+                and found.value != first.value
+                and found.value.startswith(first.value)
+            ):
+                return found
+        return first
 
     @property
     def said(self) -> bool:

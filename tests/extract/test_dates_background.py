@@ -310,3 +310,13 @@ def test_a_groups_own_count_of_its_kills_gives_way_to_the_officials_toll(
     # With no other figure, the group's count is all the text gives.
     text = "The BLF said in a statement that its fighters had killed six soldiers near Turbat."
     assert main_event(extract(text, published="2024-09-07"))["fatalities"]["total"] == 6
+
+
+def test_a_later_day_inside_the_first_month_refines_the_date(extract: Extract) -> None:
+    text = (
+        "HYDERABAD: Gunmen threw a grenade at a bus of Chinese workers near Kotri in March, "
+        "police said on Saturday. The grenade was thrown on 9 March, wounding the driver."
+    )
+    (event,) = extract(text, published="2024-05-11")["events"]
+    assert (event["date"]["value"], event["date"]["precision"]) == ("2024-03-09", "day")
+    assert event["background"] is True
