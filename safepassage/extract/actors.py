@@ -452,7 +452,7 @@ _OWNED_APPOSITION = re.compile(
     r"(?=[,.;)]|\s+(?:and|at|on|in|to|said|says)\b)"
 )
 _NEXT_PERSON = re.compile(r",\s+and\s+[A-Z]")
-_CLAUSE_BREAK = re.compile(r";|\b(?:between|after|before|while|with)\b")
+_CLAUSE_BREAK = re.compile(r";|,\s+and\b|\b(?:between|after|before|while|with)\b")
 
 
 def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:

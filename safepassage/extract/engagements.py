@@ -23,6 +23,10 @@ _MEETING = re.compile(
     r"\b(?:met|meets|meet|meeting|meetings|talks|co-chaired|interaction|"
     r"held\s+discussions|visit(?:ed|ing)?|summit|dialogue|"
     r"tele?phone\s+(?:call|conversation)|phone\s+call|spoke\s+(?:by|on\s+the)\s+(?:tele)?phone)\b"
+    # "Troops from Pakistan and China began a joint exercise", "It was opened by ...": the
+    # opening of a joint exercise brings the two sides together.
+    r"|\b(?:began|begin|begins|opened|inaugurated|kicked\s+off)\s+(?:a|an|the|their)\s+"
+    r"(?:[\w-]+\s+){0,4}(?:exercises?|drills?)\b"
     # "Mr Zhou called on Prime Minister Shehbaz Sharif, who ...": a courtesy call, not "called on
     # Pakistan to do more" (a call for something, followed by "to").
     r"|\bcalled\s+on\s+(?:(?-i:[A-Z])[\w.'’-]*\s?)+(?=[,.;]|\s+(?:at|in|on|and|who|during)\b)"
@@ -63,10 +67,13 @@ _BOTH_SIDES_SAID = re.compile(
     rf"\b{SPEECH_VERBS}\s+(?:that\s+)?(?:both|the\s+two)\s+(?:sides|delegations|countries)\b",
     re.IGNORECASE,
 )
-#: "Nadir Shah, who chaired the final session, said ...": a person who took part.
+#: "Nadir Shah, who chaired the final session, said ...", "It was opened by Major General ...":
+#: people who took part in what was just told.
 _TOOK_PART = re.compile(
     r"\b(?:chaired|attended|presided\s+over|hosted|co-chaired)\s+(?:the|this|that)\s+"
-    r"(?:\w+\s+)?(?:meeting|session|talks|jirga|conference|dialogue)\b",
+    r"(?:\w+\s+)?(?:meeting|session|talks|jirga|conference|dialogue)\b"
+    r"|^\s*(?:It|The\s+(?:exercise|meeting|session|talks|ceremony|drills?))\s+(?:was|were)\s+"
+    r"(?:formally\s+)?(?:opened|inaugurated|attended|chaired|hosted|led)\s+by\b",
     re.IGNORECASE,
 )
 _MEANWHILE = re.compile(

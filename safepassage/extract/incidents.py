@@ -47,7 +47,7 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "armed_assault",
-            r"\b(?:hacked|stabbed)\s+to\s+death\b|\bstabb(?:ed|ing)\b|\bgunm[ae]n\b|\bopened\s+fire\b|\bshot\s+dead\b|\bgunned\s+down\b|\bfiring\b|\bgunfire\b|\bambush\w*|\bshoot-?out\b|\bshooting\b|\bsniper\b|\bshot\b",
+            r"\b(?:hacked|stabbed)\s+to\s+death\b|\bstabb(?:ed|ing)\b|\bgunm[ae]n\b|\bopened\s+fire\b|\bshot\s+dead\b|\bgunned\s+down\b|\bfiring\b|\bgunfire\b|\bambush\w*|\bshoot-?out\b|\bshooting\b|\bsniper\b|\bshot\b|\bfired\s+(?:on|upon)\b",
         ),
         (
             "unknown",
@@ -122,6 +122,13 @@ _RECORD = re.compile(
     r"numerous|a\s+number\s+of|dozens\s+of)\s+times\b|\b(?:has|have)\s+(?:also\s+)?"
     r"(?:blown|attacked|bombed|targeted|carried|killed|kidnapped|abducted|struck|hit)\b[^.;]*?"
     r"\b(?:in\s+the\s+past|over\s+the\s+years|in\s+recent\s+(?:years|months))\b",
+    re.IGNORECASE,
+)
+#: "The exercise will include drills on rescuing hostages", "soldiers cleared a mock village
+#: and freed hostages": a training scenario, not an attack.
+_DRILL = re.compile(
+    r"\b(?:drills?|exercises?|demonstration|mock|rehears\w*|simulat\w*|scenarios?)\b"
+    r"(?![^.;]{0,60}\b(?:killed|died|dead)\b)",
     re.IGNORECASE,
 )
 _DEATH_WORD = re.compile(
@@ -390,7 +397,7 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
         raid = _RAID_ON_FACILITY.search(sentence)
         if raid is not None and attack_type in (None, "unknown", "armed_assault"):
             attack_type, anchor = "facility_attack", start + raid.start()
-    if attack_type is not None and _RECORD.search(sentence):
+    if attack_type is not None and (_RECORD.search(sentence) or _DRILL.search(sentence)):
         return None
     if attack_type is not None and _HABITUAL_BEFORE.search(text, max(start, anchor - 40), anchor):
         # "ISKP, which has attacked foreigners ...": the group's record, not an event.
@@ -430,7 +437,9 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
         if _ARREST_ONLY.fullmatch(operation.group(0)) and attack_type is not None:
             # "held the TTP responsible, besides arresting four" refers to an attack.
             kind = "attack"
-    if anchor < 0:
+    if anchor < 0 or (kind == "security_operation" and operation is not None):
+        # An operation is anchored on its own word ("launched on Wednesday after militants fired
+        # on a convoy": Wednesday is the operation's day).
         anchor = start + (
             operation.start() if operation else (dead[0].start - start if dead else 0)
         )

@@ -40,3 +40,8 @@ def test_explosives_set_off_are_still_a_bombing(extract: Extract) -> None:
     text = "A bomb planted on a motorcycle exploded in a market in Chaman on Friday, killing four."
     event = main_event(extract(text, published="2024-05-08"))
     assert event["attack_type"] == "bombing"
+
+
+def test_militants_who_fired_on_a_convoy_made_an_armed_assault(extract: Extract) -> None:
+    text = "Militants fired on a convoy of road workers near Ghalanai on Monday, killing a guard."
+    assert main_event(extract(text, published="2025-04-15"))["attack_type"] == "armed_assault"

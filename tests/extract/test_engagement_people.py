@@ -224,3 +224,17 @@ def test_an_owned_acting_title_and_a_chinese_name_give_countries(extract: Extrac
         ("Mohsin Naqvi", "PK"),
         ("Xu Jiawei", "CN"),
     }
+
+
+def test_the_opening_of_a_joint_exercise_and_those_who_opened_it(extract: Extract) -> None:
+    text = (
+        "KHARIAN: Soldiers from Pakistan and China began a joint counter-terrorism exercise near "
+        "Kharian on Tuesday, the ISPR said. The exercise brings together 300 troops. It was "
+        "opened by Major General Adnan Sarwar, a Pakistani division commander, and Major "
+        "General Guo Haitao of the PLA. The exercise will include drills on rescuing hostages "
+        "from a bus and clearing a mock village."
+    )
+    events = extract(text, published="2025-10-22")["events"]
+    assert [e["kind"] for e in events] == ["meeting"]
+    assert _people(events[0]) == {("Adnan Sarwar", "PK"), ("Guo Haitao", "CN")}
+    assert {"joint_exercise", "counter_terrorism"} <= set(events[0]["topics"])
