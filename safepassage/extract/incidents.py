@@ -131,6 +131,13 @@ _DRILL = re.compile(
     r"(?![^.;]{0,60}\b(?:killed|died|dead)\b)",
     re.IGNORECASE,
 )
+#: "... the TTP, which it blames for most attacks in Khyber Pakhtunkhwa", "accused Kabul of
+#: sheltering the TTP": blame for a campaign, not for one attack.
+_GENERAL_BLAME = re.compile(
+    r"\b(?:most|many|all|several|a\s+series\s+of|dozens\s+of|scores\s+of|hundreds\s+of)\s+"
+    r"(?:of\s+the\s+)?(?:recent\s+|deadly\s+)?attacks\b|\bshelter\w*\b|\bharbou?r\w*\b",
+    re.IGNORECASE,
+)
 _DEATH_WORD = re.compile(
     r"\b(?:killed|shot\s+dead|gunned\s+down|martyred|slain|dies|died|killing\s+of)\b",
     re.IGNORECASE,
@@ -424,7 +431,11 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
         return Mention(index, start, end, start, None, None, None, None, figures, [], [])
     if attack_type is None and operation is None and not dead:
         perpetrators = perpetrators_in(text, start, end)
-        if perpetrators and _RESPONSIBILITY.search(sentence):
+        if (
+            perpetrators
+            and _RESPONSIBILITY.search(sentence)
+            and not _GENERAL_BLAME.search(sentence)
+        ):
             # "The BLA claimed responsibility.": joins the incident before it.
             return Mention(index, start, end, start, None, None, None, None, [], perpetrators, [])
         return None

@@ -183,3 +183,13 @@ def test_a_finding_in_its_own_sentence_joins_the_attack(extract: Extract) -> Non
     assert _perpetrators(main_event(extract(text, published="2024-08-27"))) == {
         ("Tehrik-i-Taliban Pakistan", "suspected")
     }
+
+
+def test_blame_for_a_campaign_does_not_attach_to_the_next_attack(extract: Extract) -> None:
+    text = (
+        "Islamabad has long accused Kabul of sheltering the TTP, which it blames for most "
+        "attacks in the north-west. Last month gunmen shot dead two guards of a copper mine in "
+        "Logar; the Islamic State Khorasan Province claimed the killing."
+    )
+    events = [e for e in extract(text, published="2025-05-22")["events"] if e["kind"] == "attack"]
+    assert _perpetrators(events[0]) == {("Islamic State Khorasan Province", "claimed")}
