@@ -122,7 +122,7 @@ _KILL_VERB = re.compile(
     r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
     r"(?:(?:death\s+)?toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|fatalities))"
     r"(?:\s+[^.;]{0,60}?)?\s+(?:rose|rises|climbed|climbs|reached|jumped|has\s+risen|stood|stands|of|is|was|to)"
-    r"(?:\s+(?:to|at))?|put\s+the\s+(?:dead|death\s+toll|toll|number\s+of\s+(?:the\s+)?"
+    r"(?:\s+(?:to|at))?|(?:put|puts|putting)\s+(?:the\s+)?(?:dead|death\s+toll|toll|number\s+of\s+(?:the\s+)?"
     r"(?:dead|deaths|fatalities))\s+at|received(?=\s+\S+\s+bodies))\b",
     re.IGNORECASE,
 )

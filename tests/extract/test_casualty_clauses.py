@@ -284,3 +284,7 @@ def test_all_four_refers_to_attackers_counted_a_paragraph_before() -> None:
     )
     dead = _dead(text)
     assert (dead["total"], dead["perpetrators"]) == (5, 4)
+
+
+def test_a_headline_that_puts_the_toll_higher_gives_a_spread() -> None:
+    assert _spread("Bus stand blast: police say 6 dead; rescuers put toll at 9") == (9, 6, 9)
