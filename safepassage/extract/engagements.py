@@ -67,6 +67,10 @@ _BOTH_SIDES_SAID = re.compile(
     rf"\b{SPEECH_VERBS}\s+(?:that\s+)?(?:both|the\s+two)\s+(?:sides|delegations|countries)\b",
     re.IGNORECASE,
 )
+_THIS_CITY = re.compile(
+    r"\b(?:in|at)\s+this\s+(?:[\w-]+\s+){0,3}(?:city|town|capital|port|village|valley)\b",
+    re.IGNORECASE,
+)
 #: "Nadir Shah, who chaired the final session, said ...", "It was opened by Major General ...":
 #: people who took part in what was just told.
 _TOOK_PART = re.compile(
@@ -298,6 +302,13 @@ def finish_engagement(
             )
             if best is None or key > best:
                 best, place = key, candidate
+    # "after talks in this western Chinese city": the dateline's city, named by reference.
+    if analysis.dateline_place is not None and not cluster.background:
+        for index in cluster.trigger_sentences:
+            start, end = analysis.sentences[index]
+            if _THIS_CITY.search(analysis.text, start, end):
+                place = analysis.dateline_place
+                break
     # "Pakistan and China agreed ...", "Sindh signed ...": a country or province named as a
     # party says less than the dateline's city about where the talks were held.
     passing_party = (

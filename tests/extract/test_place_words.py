@@ -138,3 +138,16 @@ def test_karachi_quarters_are_placed_in_karachi(extract: Extract, quarter: str) 
     location = main_event(extract(text, published="2024-08-20"))["location"]
     assert (location["name"], location["admin2"]) == (quarter, "Karachi")
     assert location["precision"] != "district"
+
+
+def test_talks_in_this_city_are_at_the_dateline_and_tashkurgan_is_in_xinjiang(
+    extract: Extract,
+) -> None:
+    text = (
+        "URUMQI, China: Pakistan and China will hold joint patrols at the Khunjerab Pass from "
+        "June, officials announced on Monday after talks in this regional capital."
+    )
+    engagements = extract(text, published="2025-05-13")["events"]
+    assert _place(engagements[0]) == ("Ürümqi", "Xinjiang")
+    text = "Border officials of the two countries met in Tashkurgan on Friday."
+    assert _place(extract(text, published="2025-05-17")["events"][0])[1] == "Xinjiang"
