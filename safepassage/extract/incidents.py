@@ -525,6 +525,21 @@ def _statement_of(mention: Mention, incident: Incident) -> bool:
     return _said_later(incident.date, mention.date)
 
 
+_FRONTED_DATE = re.compile(r"\s*(?:In|On|Last|Earlier,?\s+in)\s", re.IGNORECASE)
+
+
+def _fronted_full_date(analysis: Analysis, mention: Mention) -> bool:
+    """Whether the mention opens with a date that names its year ("In August 2024, ...")."""
+    found = mention.date
+    return (
+        found is not None
+        and bool(found.value)
+        and found.start - mention.start < 25
+        and _FRONTED_DATE.match(analysis.text, mention.start) is not None
+        and re.search(r"\b(?:19|20)\d\d\b", found.text) is not None
+    )
+
+
 def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
     if a is None or b is None or a.place is None or b.place is None:
         return True
@@ -584,6 +599,13 @@ def _place_mention(
         if not same_date and _statement_of(mention, incident):
             same_date = True
         elif not _dates_compatible(mention.date, incident.date, base):
+            continue
+        if (
+            _fronted_full_date(analysis, mention)
+            and incident.date is not None
+            and not incident.date.value
+        ):
+            # Undated report: "on Friday night" ... "In August 2024, gunmen ...": another event.
             continue
         if not _places_compatible(mention.place, incident.place):
             continue

@@ -155,7 +155,12 @@ _JOURNEY_BEFORE = re.compile(
     r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$"
     # "a town on the road to the Torkham crossing": the way there, not the scene.
     r"|\bthe\s+(?:main\s+)?(?:road|highway|motorway|expressway|route|way)\s+(?:to|towards)\s+"
-    r"(?:the\s+)?$",
+    r"(?:the\s+)?$"
+    # "wounded ... and taken to a hospital in Quetta", "flown by helicopter to Karachi": where
+    # the wounded were treated.
+    r"|\b(?:taken|rushed|shifted|moved|brought|flown|airlifted|evacuated|referred)\s+"
+    r"(?:by\s+\w+\s+)?to\s+(?:(?:a|the)\s+(?:[\w'’-]+\s+){0,3}(?:hospitals?|clinic|"
+    r"centre|center|facility)\s+in\s+)?$",
     re.IGNORECASE,
 )
 #: "a Quetta-bound train": where it was going, not where it was.

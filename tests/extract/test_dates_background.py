@@ -320,3 +320,22 @@ def test_a_later_day_inside_the_first_month_refines_the_date(extract: Extract) -
     (event,) = extract(text, published="2024-05-11")["events"]
     assert (event["date"]["value"], event["date"]["precision"]) == ("2024-03-09", "day")
     assert event["background"] is True
+
+
+def test_where_the_wounded_were_taken_and_a_dated_older_attack_in_an_undated_report(
+    extract: Extract,
+) -> None:
+    text = (
+        "KALAT: Gunmen who stopped a bus near Kalat on Saturday night shot dead six passengers. "
+        "Two other passengers were wounded and taken to a hospital in Quetta. The Balochistan "
+        "Liberation Army claimed the killings. In March 2024, gunmen killed nine travellers on "
+        "a highway in Zhob district."
+    )
+    events = extract(text)["events"]
+    assert len(events) == 2
+    first, second = events
+    assert first["location"]["name"] == "Kalat"
+    assert first["injured"]["total"] == 2
+    assert first["perpetrators"][0]["name"] == "Balochistan Liberation Army"
+    assert second["date"]["value"] == "2024-03"
+    assert second["fatalities"]["total"] == 9
