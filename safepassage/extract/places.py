@@ -225,12 +225,21 @@ _TITLE_OWNER_AFTER = re.compile(
 )
 
 
+#: "exploiting Balochistan's resources": the place owns something; it is not a scene.
+_OWNER_OF_THING = re.compile(
+    r"['’]s\s+(?:[a-z]+\s+)?(?:resources|wealth|minerals?|people|economy|politics|leaders?|"
+    r"leadership|history|future|population|youth|development|interests?|sovereignty)\b"
+)
+
+
 def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     """Return ``(locative, modifier)`` for the place name at ``text[start:end]``."""
     before = text[max(0, start - 40) : start]
     after = text[end : end + 40]
-    if _TITLE_OWNER_AFTER.match(after) or (
-        _POSTED_BEFORE.search(before) and _NAME_AFTER.match(after)
+    if (
+        _TITLE_OWNER_AFTER.match(after)
+        or _OWNER_OF_THING.match(after)
+        or (_POSTED_BEFORE.search(before) and _NAME_AFTER.match(after))
     ):
         return False, True
     locative = bool(_LOCATIVE_BEFORE.search(before))
@@ -285,12 +294,17 @@ def collect_mentions(
     mentions: list[PlaceMention] = []
     cache: dict[str, Any] = {}
     for start, end, label in entities:
-        if label not in PLACE_LABELS:
+        if label not in PLACE_LABELS and label != "ORG":
             continue
         surface = text[start:end]
         key = surface.strip().removeprefix("the ").removeprefix("The ")
         if key not in cache:
             cache[key] = gazetteer.resolve(key, context, "PK")
+        if label == "ORG":
+            # "the University of Karachi" read as an organisation: a curated site is a place.
+            found = cache[key]
+            if found is None or found.precision != "point":
+                continue
         locative, modifier = classify_mention(text, start, end)
         before = text[max(0, start - 40) : start]
         # "in Pakistan's North Waziristan blast": qualified by its country, the name places

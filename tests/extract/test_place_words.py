@@ -151,3 +151,23 @@ def test_talks_in_this_city_are_at_the_dateline_and_tashkurgan_is_in_xinjiang(
     assert _place(engagements[0]) == ("Ürümqi", "Xinjiang")
     text = "Border officials of the two countries met in Tashkurgan on Friday."
     assert _place(extract(text, published="2025-05-17")["events"][0])[1] == "Xinjiang"
+
+
+def test_a_curated_site_read_as_an_organisation_is_a_place() -> None:
+    text = "Gunmen fired at a van outside the University of Karachi on Monday."
+    start = text.index("University")
+    entities = [(start, start + len("University of Karachi"), "ORG")]
+    (mention,) = collect_mentions(text, entities, default_gazetteer(), ())
+    assert mention.place is not None and mention.place.admin2 == "Karachi"
+    # An organisation that is no curated site stays out.
+    entities = [(0, 6, "ORG")]
+    assert collect_mentions("Police said.", entities, default_gazetteer(), ()) == []
+
+
+def test_a_province_that_owns_resources_is_not_the_scene(extract: Extract) -> None:
+    text = (
+        "The group, which accuses China of exploiting Balochistan's resources, also claimed the "
+        "2022 bombing at the University of Karachi that killed three Chinese teachers."
+    )
+    event = extract(text, published="2025-05-15")["events"][0]
+    assert _place(event) == ("University of Karachi", "Sindh")
