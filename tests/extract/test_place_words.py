@@ -171,3 +171,15 @@ def test_a_province_that_owns_resources_is_not_the_scene(extract: Extract) -> No
     )
     event = extract(text, published="2025-05-15")["events"][0]
     assert _place(event) == ("University of Karachi", "Sindh")
+
+
+def test_an_office_that_spoke_from_a_city_is_not_a_new_scene(extract: Extract) -> None:
+    text = (
+        "CHILAS: A bomb hit a van carrying road workers near Chilas on Tuesday, killing four. "
+        "The interior ministry in Islamabad initially spoke of a gas cylinder blast. Nine people "
+        "were injured."
+    )
+    events = extract(text, published="2024-10-02")["events"]
+    assert len(events) == 1
+    assert events[0]["location"]["name"] == "Chilas"
+    assert events[0]["injured"]["total"] == 9
