@@ -620,7 +620,7 @@ TOPIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bmovements?\s+of\b|\bmovements?\s+(?:security|guidelines|plans?)\b"
             r"|\btravel\s+(?:security|guidelines|restrictions|routes?|plans?)\b|\bconvoys?\b"
             r"|\bescort(?:s|ed|ing)?\b|\broad\s+(?:movements?|travel|journeys?)\b"
-            r"|\b(?:travel|move|moving)\s+(?:\w+\s+){0,2}by\s+road\b|\broutes?\s+(?:approved|cleared)\b",
+            r"|\b(?:travel\w*|move|moving)\s+(?:\w+\s+){0,2}by\s+road\b|\broutes?\s+(?:approved|cleared)\b",
         ),
         ("cybercrime", r"\bcyber\s*-?crimes?\b|\bcyber\s+security\b|\bcybersecurity\b"),
     )

@@ -67,6 +67,11 @@ _BOTH_SIDES_SAID = re.compile(
     rf"\b{SPEECH_VERBS}\s+(?:that\s+)?(?:both|the\s+two)\s+(?:sides|delegations|countries)\b",
     re.IGNORECASE,
 )
+_SPOKEN_IN = re.compile(
+    r"\b(?:(?:news|press)\s+conference|briefing|reporters|journalists|ceremony|announced|"
+    r"speaking|addressing\s+\w+|said|told\s+\w+)\s+(?:\w+\s+){0,2}?(?:in|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _THIS_CITY = re.compile(
     r"\b(?:in|at)\s+this\s+(?:[\w-]+\s+){0,3}(?:city|town|capital|port|village|valley)\b",
     re.IGNORECASE,
@@ -302,6 +307,18 @@ def finish_engagement(
             )
             if best is None or key > best:
                 best, place = key, candidate
+    # An announcement happens where it is made: "the province would raise a battalion to guard
+    # plants in Sahiwal" was announced in the dateline's city, not in Sahiwal, unless the text
+    # says where it was made ("told a news conference in Karachi").
+    announced_only = "meeting" not in cluster.kinds and "agreement" not in cluster.kinds
+    if (
+        announced_only
+        and place is not None
+        and analysis.dateline_place is not None
+        and not cluster.background
+        and not _SPOKEN_IN.search(analysis.text, max(0, place.start - 45), place.start)
+    ):
+        place = analysis.dateline_place
     # "after talks in this western Chinese city": the dateline's city, named by reference.
     if analysis.dateline_place is not None and not cluster.background:
         for index in cluster.trigger_sentences:

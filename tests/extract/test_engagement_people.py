@@ -238,3 +238,20 @@ def test_the_opening_of_a_joint_exercise_and_those_who_opened_it(extract: Extrac
     assert [e["kind"] for e in events] == ["meeting"]
     assert _people(events[0]) == {("Adnan Sarwar", "PK"), ("Guo Haitao", "CN")}
     assert {"joint_exercise", "counter_terrorism"} <= set(events[0]["topics"])
+
+
+def test_an_announcement_is_placed_where_it_was_made(extract: Extract) -> None:
+    text = (
+        "PESHAWAR: The provincial police chief said on Monday that the province would raise a "
+        "new unit to guard Chinese engineers at the dams in Dasu and Mohmand, and that "
+        "foreigners would need a day's notice before travelling by road."
+    )
+    (announcement,) = _engagements(extract(text, published="2025-06-09"))
+    assert announcement["location"]["name"] == "Peshawar"
+    assert "movement_security" in announcement["topics"]
+    text = (
+        "ISLAMABAD: Sindh's police chief told a news conference in Karachi on Monday that a new "
+        "unit would escort Chinese engineers in Tharparkar."
+    )
+    (announcement,) = _engagements(extract(text, published="2025-06-09"))
+    assert announcement["location"]["name"] == "Karachi"
