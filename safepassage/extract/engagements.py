@@ -21,7 +21,7 @@ from safepassage.extract.places import PlaceMention, choose_location
 
 _MEETING = re.compile(
     r"\b(?:met|meets|meet|meeting|meetings|talks|co-chaired|interaction|"
-    r"held\s+discussions|visit(?:ed|ing)?|summit|dialogue|"
+    r"held\s+discussions|visit(?:ed)?|visiting(?!\s+(?-i:[a-z]+)\s)|summit|dialogue|"
     r"tele?phone\s+(?:call|conversation)|phone\s+call|spoke\s+(?:by|on\s+the)\s+(?:tele)?phone)\b"
     # "Troops from Pakistan and China began a joint exercise", "It was opened by ...": the
     # opening of a joint exercise brings the two sides together.
@@ -67,6 +67,7 @@ _BOTH_SIDES_SAID = re.compile(
     rf"\b{SPEECH_VERBS}\s+(?:that\s+)?(?:both|the\s+two)\s+(?:sides|delegations|countries)\b",
     re.IGNORECASE,
 )
+_VENUE_RANK = {"point": 3, "town": 3, "district": 2, "province": 1}
 _SPOKEN_IN = re.compile(
     r"\b(?:(?:news|press)\s+conference|briefing|reporters|journalists|ceremony|announced|"
     r"speaking|addressing\s+\w+|said|told\s+\w+)\s+(?:\w+\s+){0,2}?(?:in|at)\s+(?:the\s+)?$",
@@ -280,7 +281,7 @@ def finish_engagement(
     the bombing near Dasu"): they are not where the meeting was.
     """
     place = None
-    best: tuple[int, int, int, int, int] | None = None
+    best: tuple[int, int, int, int, int, int] | None = None
     for order, index in enumerate(cluster.trigger_sentences):
         start, end = analysis.sentences[index]
         sentence = analysis.text[start:end]
@@ -303,6 +304,9 @@ def finish_engagement(
                 0 if candidate.place.precision == "country" else 1,
                 1 if candidate.locative else 0,
                 -order,
+                # In one sentence a town beats the province around it (a site is no finer
+                # than a town here: "the Saindak project" is a topic, not a venue).
+                _VENUE_RANK.get(candidate.place.precision, 0),
                 -abs(candidate.start - anchor),
             )
             if best is None or key > best:

@@ -255,3 +255,14 @@ def test_an_announcement_is_placed_where_it_was_made(extract: Extract) -> None:
     )
     (announcement,) = _engagements(extract(text, published="2025-06-09"))
     assert announcement["location"]["name"] == "Karachi"
+
+
+def test_a_visiting_team_is_no_meeting_and_a_town_beats_its_province(extract: Extract) -> None:
+    text = (
+        "MIRPUR: The Azad Jammu and Kashmir police and a visiting team from the Sindh police "
+        "agreed on Friday to hold a joint course for 100 officers next month in Mirpur."
+    )
+    (agreement,) = _engagements(extract(text, published="2025-06-14"))
+    assert agreement["kind"] == "agreement"
+    assert "Mirpur" in agreement["location"]["name"]
+    assert agreement["location"]["precision"] != "province"
