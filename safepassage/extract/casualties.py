@@ -129,7 +129,7 @@ _KILL_VERB = re.compile(
 _INJURY_VERB = re.compile(
     r"\b(?P<verb>(?:being\s+)?treated\s+for\s+(?:their\s+)?(?:wounds|injuries)|"
     r"injuring|injures|injure|injured|wounding|wounds|wound|wounded|hurt|"
-    r"sustained\s+injuries|were\s+hurt)\b",
+    r"sustained\s+injuries|were\s+hurt|survived\s+with\s+(?:burns|injuries|wounds))\b",
     re.IGNORECASE,
 )
 _FORWARD_VERBS = frozenset(
@@ -235,9 +235,12 @@ _OF_THEM = re.compile(
     rf"(?P<num>\w+)\s+of\s+(?:them|whom)\s+(?:were\s+)?(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b",
     re.IGNORECASE,
 )
-#: "A security official in Peshawar said eight soldiers ...": the speaker is not counted.
+#: "A security official in Peshawar said eight soldiers ...", "a spokesman for the Nangarhar
+#: governor said": the speaker is not counted.
 _SPEAKER_AFTER = re.compile(
-    rf"(?:\s+(?:in|at|from)\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)*)?\s*{SPEECH_VERBS}\b",
+    rf"(?:\s+(?:in|at|from|for|of)\s+(?:the\s+)?(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)*"
+    r"(?:\s+(?-i:[a-z]+)){0,2}?)?\s*"
+    rf"{SPEECH_VERBS}\b",
     re.IGNORECASE,
 )
 
@@ -308,7 +311,7 @@ def parse_items(text: str, start: int, end: int) -> list[Item]:
         item
         for item in _parse_items(text, start, end)
         # "a hospital official said": a speaker, not a casualty.
-        if not _SPEAKER_AFTER.match(text, item.end, item.end + 20)
+        if not _SPEAKER_AFTER.match(text, item.end, item.end + 60)
     ]
     return items
 

@@ -288,3 +288,13 @@ def test_all_four_refers_to_attackers_counted_a_paragraph_before() -> None:
 
 def test_a_headline_that_puts_the_toll_higher_gives_a_spread() -> None:
     assert _spread("Bus stand blast: police say 6 dead; rescuers put toll at 9") == (9, 6, 9)
+
+
+def test_a_spokesman_for_an_office_is_not_counted_and_a_survivor_with_burns_is_injured() -> None:
+    _dead_fig, hurt = _tolls(
+        "A blast near a checkpoint killed a guard and wounded three other people, a spokesman "
+        "for the Kunar governor said."
+    )
+    assert hurt is not None and hurt["total"] == 3
+    _dead_fig, hurt = _tolls("Two engineers died in the blast. The driver survived with burns.")
+    assert hurt is not None and hurt["total"] == 1
