@@ -67,6 +67,13 @@ _BOTH_SIDES_SAID = re.compile(
     rf"\b{SPEECH_VERBS}\s+(?:that\s+)?(?:both|the\s+two)\s+(?:sides|delegations|countries)\b",
     re.IGNORECASE,
 )
+#: "agreed to meet again in Beijing", "the next round would be held in Chengdu": a later
+#: meeting's venue, not this one's.
+_FUTURE_VENUE = re.compile(
+    r"\b(?:(?:to|will|would|shall)\s+meet\s+(?:again\s+)?|next\s+(?:round|meeting|session|"
+    r"talks)\b[^.;]{0,40}?\b(?:be\s+held\s+|take\s+place\s+)?)(?:\w+\s+){0,3}?(?:in|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _VENUE_RANK = {"point": 3, "town": 3, "district": 2, "province": 1}
 _SPOKEN_IN = re.compile(
     r"\b(?:(?:news|press)\s+conference|briefing|reporters|journalists|ceremony|announced|"
@@ -295,6 +302,10 @@ def finish_engagement(
             if candidate.place is None or candidate.modifier or candidate.weak:
                 continue
             if candidate.start in excluded:
+                continue
+            if _FUTURE_VENUE.search(
+                analysis.text, max(start, candidate.start - 80), candidate.start
+            ):
                 continue
             # Where the meeting was beats where the announced unit will be; a named place beats
             # a country; "in X" beats a passing mention; an earlier sentence beats a later one;

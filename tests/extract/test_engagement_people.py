@@ -266,3 +266,13 @@ def test_a_visiting_team_is_no_meeting_and_a_town_beats_its_province(extract: Ex
     assert agreement["kind"] == "agreement"
     assert "Mirpur" in agreement["location"]["name"]
     assert agreement["location"]["precision"] != "province"
+
+
+def test_the_venue_of_a_later_meeting_is_not_this_ones(extract: Extract) -> None:
+    text = (
+        "LAHORE: Punjab's home minister met China's consul general on Tuesday to discuss "
+        "escorts for Chinese engineers. The two officials agreed to meet again in Beijing in "
+        "the spring."
+    )
+    (meeting,) = _engagements(extract(text, published="2025-06-18"))
+    assert meeting["location"]["name"] == "Lahore"
