@@ -14,7 +14,8 @@ Inside one instance (one community of agencies):
 
 A partner liaison (a user of a partner organisation, or a peer instance's sync account) reads
 only through the partner's sharing agreements in force: markings up to the agreement's highest
-one, inside its provinces, kinds and topics. TLP:CLEAR is public and always readable. A RED
+one, inside its provinces, kinds and topics (an incident's attack type, an engagement's
+topics). TLP:CLEAR is public and always readable. A RED
 object still reaches a partner user who is named on it.
 
 Jobs and the CLI (``SystemActor``) see everything; what they produce for a reader is filtered
@@ -23,6 +24,7 @@ for that reader again.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import models
@@ -104,8 +106,21 @@ def _agreement_q(target: type[models.Model], user: Any, prefix: str) -> Q:
             clause &= Q(**{f"{prefix}kind__in": list(agreement.kinds)})
         if agreement.topics and "attack_type" in names:
             clause &= Q(**{f"{prefix}attack_type__in": list(agreement.topics)})
+        elif agreement.topics and "topics" in names:
+            # An engagement crosses when one of its topics is named (fail closed: an agreement
+            # narrowed to topics shares no engagement that has none of them).
+            clause &= _any_topic(prefix, agreement.topics)
         allowed |= clause
     return allowed
+
+
+def _any_topic(prefix: str, topics: list[str]) -> Q:
+    """Objects whose ``topics`` JSON list holds one of ``topics`` (on SQLite and PostgreSQL)."""
+    found = _NOTHING
+    for topic in topics:
+        # The list is stored as JSON text: a quoted item matches one whole element.
+        found |= Q(**{f"{prefix}topics__icontains": json.dumps(str(topic))})
+    return found
 
 
 def readable_q(target: type[models.Model], user: Any, path: str = "") -> Q:

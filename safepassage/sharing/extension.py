@@ -25,18 +25,36 @@ HOST_TYPES = ("incident", "report", "sighting", "identity")
 MAX_ERRORS = 5
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """A committed JSON object (an extension-definition or a schema)."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def schema_errors(
+    validator: Draft202012Validator, data: Any, label: str, limit: int = MAX_ERRORS
+) -> list[str]:
+    """At most ``limit`` schema errors in ``data``, each named ``{label} property {where}``."""
+    errors = []
+    for error in validator.iter_errors(data):
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+        errors.append(f"{label} property {where}: {message}")
+        if len(errors) >= limit:
+            break
+    return errors
+
+
 @cache
 def definition() -> dict[str, Any]:
     """The extension-definition object, as committed."""
-    data: dict[str, Any] = json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))
-    return data
+    return read_json(DEFINITION_FILE)
 
 
 @cache
 def schema() -> dict[str, Any]:
     """The JSON schema of the extension's properties (one definition per host type)."""
-    data: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return data
+    return read_json(SCHEMA_FILE)
 
 
 @cache
@@ -63,11 +81,4 @@ def validate(host_type: str, data: Any) -> list[str]:
     """Errors in ``data`` as the extension of a ``host_type`` object; empty when valid."""
     if host_type not in HOST_TYPES:
         return [f"the extension does not apply to {host_type} objects"]
-    errors = []
-    for error in _validator(host_type).iter_errors(data):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
-        errors.append(f"extension property {where}: {message}")
-        if len(errors) >= MAX_ERRORS:
-            break
-    return errors
+    return schema_errors(_validator(host_type), data, "extension")

@@ -27,10 +27,10 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
@@ -48,11 +48,13 @@ from safepassage.intel.choices import (
     GeoPrecision,
     ReviewState,
 )
-from safepassage.intel.models import Claim, Incident
+from safepassage.intel.models import Claim, Engagement, EventFields, Incident
 from safepassage.linking.blocking import cell_of
 from safepassage.registry.models import Organisation
 from safepassage.sharing import services, stix_ids, tlp
 from safepassage.sharing.models import Channel, ExternalObject
+
+E = TypeVar("E", bound=EventFields)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "misp_objects"
 INCIDENT_OBJECT = "safepassage-physical-incident"
@@ -103,12 +105,11 @@ TARGET_KEYS = ("type", "nationality", "description")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-# Incident fields carried by the physical-incident object: (relation, field, kind).
+# The fields incidents and engagements share (intel.models.EventFields), as object attributes
+# (relation, field, kind): when and where, then the review.
 # Kinds: a choice set named in _CHOICES, "text:<max length>", "country", "date", "lat", "lon",
 # "count", "ratio" (0 to 1), or one of the JSON shapes (by_nationality, perpetrator, target).
-_SCALARS: tuple[tuple[str, str, str], ...] = (
-    ("event-kind", "kind", "kind"),
-    ("attack-type", "attack_type", "attack_type"),
+WHEN_WHERE_SCALARS: tuple[tuple[str, str, str], ...] = (
     ("date", "date", "date"),
     ("date-precision", "date_precision", "date_precision"),
     ("place-name", "place_name", "text:200"),
@@ -119,6 +120,36 @@ _SCALARS: tuple[tuple[str, str, str], ...] = (
     ("longitude", "lon", "lon"),
     ("geo-precision", "geo_precision", "geo_precision"),
     ("gazetteer-id", "gazetteer_id", "text:64"),
+)
+REVIEW_SCALARS: tuple[tuple[str, str, str], ...] = (
+    ("review-state", "review_state", "review_state"),
+    ("confidence", "confidence", "ratio"),
+    ("report-count", "report_count", "count"),
+)
+# What an imported incident or engagement gets for those fields when the event does not give
+# them (the model's defaults).
+WHEN_WHERE_BLANK: dict[str, Any] = {
+    "date": None,
+    "date_precision": "",
+    "place_name": "",
+    "country": "",
+    "admin1": "",
+    "admin2": "",
+    "lat": None,
+    "lon": None,
+    "geo_precision": "",
+    "gazetteer_id": "",
+}
+REVIEW_BLANK: dict[str, Any] = {
+    "review_state": ReviewState.NEEDS_REVIEW.value,
+    "confidence": 0.0,
+    "report_count": 0,
+}
+# Incident fields carried by the physical-incident object.
+_SCALARS: tuple[tuple[str, str, str], ...] = (
+    ("event-kind", "kind", "kind"),
+    ("attack-type", "attack_type", "attack_type"),
+    *WHEN_WHERE_SCALARS,
     ("deaths", "deaths", "count"),
     ("deaths-min", "deaths_min", "count"),
     ("deaths-max", "deaths_max", "count"),
@@ -127,9 +158,7 @@ _SCALARS: tuple[tuple[str, str, str], ...] = (
     ("injured-max", "injured_max", "count"),
     ("perpetrators-killed", "perpetrators_killed", "count"),
     ("deaths-by-nationality", "deaths_by_nationality", "by_nationality"),
-    ("review-state", "review_state", "review_state"),
-    ("confidence", "confidence", "ratio"),
-    ("report-count", "report_count", "count"),
+    *REVIEW_SCALARS,
 )
 _LISTS: tuple[tuple[str, str, str], ...] = (
     ("perpetrator", "perpetrators", "perpetrator"),
@@ -146,16 +175,7 @@ _CHOICES: dict[str, frozenset[str]] = {
 # Fields an imported incident gets when the event does not give them (the model's defaults).
 _BLANK: dict[str, Any] = {
     "attack_type": "",
-    "date": None,
-    "date_precision": "",
-    "place_name": "",
-    "country": "",
-    "admin1": "",
-    "admin2": "",
-    "lat": None,
-    "lon": None,
-    "geo_precision": "",
-    "gazetteer_id": "",
+    **WHEN_WHERE_BLANK,
     "deaths": None,
     "deaths_min": None,
     "deaths_max": None,
@@ -167,9 +187,7 @@ _BLANK: dict[str, Any] = {
     "perpetrators": [],
     "targets": [],
     "victim_nationalities": [],
-    "review_state": ReviewState.NEEDS_REVIEW.value,
-    "confidence": 0.0,
-    "report_count": 0,
+    **REVIEW_BLANK,
 }
 # The fields an import sets: what the round trip keeps intact.
 SHARED_FIELDS: tuple[str, ...] = ("kind", *_BLANK)
@@ -202,6 +220,7 @@ class MispExport:
     events: list[MISPEvent]
     rows: list[tuple[Incident, str]]
     marking: str
+    engagements: list[tuple[Engagement, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The events as MISP writes a search result: ``{"response": [{"Event": …}, …]}``."""
@@ -256,15 +275,7 @@ def collect(
     queryset = exportable(reader).order_by("updated", "pk")
     if since is not None:
         queryset = queryset.filter(updated__gte=since)
-    incidents = list(queryset[:MAX_EXPORT_EVENTS])
-    idmap = stix_ids.IdMap()
-    idmap.preload(incidents)
-    if exclude_origin is not None:
-        incidents = [i for i in incidents if not stix_ids.came_from(i, exclude_origin)]
-    rows = [(incident, idmap.stix_id(incident, "incident")) for incident in incidents]
-    if ids is not None:
-        wanted = {str(value).rsplit("--", 1)[-1].lower() for value in ids}
-        rows = [(i, sid) for i, sid in rows if sid.split("--", 1)[1] in wanted]
+    rows = identified(list(queryset[:MAX_EXPORT_EVENTS]), "incident", ids, exclude_origin)
     claims = _claims_by_incident(reader, [incident.pk for incident, _ in rows])
     personal = _personal_data_for(reader)
     instance = stix_ids.instance_identity()
@@ -272,8 +283,40 @@ def collect(
         build_event(incident, stix_id, claims.get(incident.pk, []), instance, personal)
         for incident, stix_id in rows
     ]
-    marking = tlp.most_restrictive(incident.tlp for incident, _ in rows)
-    return MispExport(events, rows, marking)
+    engagement_rows, engagement_events = misp_engagements.collect(
+        reader,
+        since=since,
+        ids=ids,
+        exclude_origin=exclude_origin,
+        personal_data=personal,
+        instance=instance,
+    )
+    events.extend(engagement_events)
+    marking = tlp.most_restrictive(
+        [*(incident.tlp for incident, _ in rows), *misp_engagements.marking(engagement_rows)]
+    )
+    return MispExport(events, rows, marking, engagement_rows)
+
+
+def identified(
+    found: list[E], stix_type: str, ids: Iterable[str] | None, exclude_origin: Organisation | None
+) -> list[tuple[E, str]]:
+    """``(row, stix id)`` for the incidents or engagements ``found`` that leave.
+
+    Leaves out what came from ``exclude_origin`` (no echo) and, with ``ids`` (event uuids or
+    STIX ids), what is not named there. Two queries at most, whatever the number of rows.
+    """
+    idmap = stix_ids.IdMap()
+    idmap.preload(found)
+    if exclude_origin is not None:
+        # One query for the whole export rather than a came_from() per row.
+        echo = stix_ids.came_from_many(found, exclude_origin)
+        found = [row for row in found if row.pk not in echo]
+    rows = [(row, idmap.stix_id(row, stix_type)) for row in found]
+    if ids is not None:
+        wanted = {str(value).rsplit("--", 1)[-1].lower() for value in ids}
+        rows = [(row, sid) for row, sid in rows if sid.split("--", 1)[1] in wanted]
+    return rows
 
 
 def export_events(
@@ -292,14 +335,16 @@ def export_events(
     """
     # What came from the partner is not sent back to it (no echo).
     result = collect(reader, since=since, ids=ids, exclude_origin=partner)
-    if partner is not None and result.rows:
-        services.record(
-            partner,
-            Channel.MISP,
-            [incident for incident, _ in result.rows],
-            actor=actor,
-            stix_ids={incident.pk: stix_id for incident, stix_id in result.rows},
-        )
+    sent: Sequence[Sequence[tuple[EventFields, str]]] = (result.rows, result.engagements)
+    for rows in sent:
+        if partner is not None and rows:
+            services.record(
+                partner,
+                Channel.MISP,
+                [row for row, _ in rows],
+                actor=actor,
+                stix_ids={row.pk: stix_id for row, stix_id in rows},
+            )
     return result
 
 
@@ -342,6 +387,43 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def new_event(
+    row: EventFields, stix_id: str, instance: Any, info: str, threat_level_id: int
+) -> tuple[MISPEvent, uuid.UUID]:
+    """The event of an incident or engagement, without objects: identity, marking, creator."""
+    event_uuid = uuid.UUID(stix_id.split("--", 1)[1])
+    # Forced: PyMISP otherwise drops the timestamp of an edited event, and an import needs it
+    # to tell a newer version from one it already holds.
+    event = MISPEvent(force_timestamps=True)
+    event.uuid = str(event_uuid)
+    event.info = info
+    event.date = row.date or row.created.date()
+    event.distribution = DISTRIBUTION_OF[row.tlp]
+    event.threat_level_id = threat_level_id
+    event.analysis = ANALYSIS_OF.get(row.review_state, 0)
+    # Whole seconds: MISP timestamps are integers, and an import compares them.
+    event.timestamp = row.updated.replace(microsecond=0)
+    creator = MISPOrganisation()
+    creator.name = instance.name or stix_ids.INSTANCE_NAME
+    creator.uuid = str(instance.uuid)
+    event.Orgc = creator
+    event.add_tag(f"{TLP_TAG_PREFIX}{row.tlp}")
+    return event, event_uuid
+
+
+def add_scalars(obj: MISPObject, row: EventFields, scalars: Sequence[tuple[str, str, str]]) -> None:
+    """One attribute per ``(relation, field, kind)`` of ``scalars`` that ``row`` has a value for."""
+    for relation, name, kind in scalars:
+        value = getattr(row, name)
+        if kind == "date" and value is not None:
+            value = value.isoformat()
+        elif kind == "by_nationality":
+            value = _json_text(value) if value else None
+        elif kind == "count" and value is not None:
+            value = int(value)
+        _add(obj, relation, value)
+
+
 def build_event(
     incident: Incident,
     stix_id: str,
@@ -350,34 +432,11 @@ def build_event(
     personal_data: bool,
 ) -> MISPEvent:
     """The MISP event for one incident (see the module docstring for the mapping)."""
-    event_uuid = uuid.UUID(stix_id.split("--", 1)[1])
-    # Forced: PyMISP otherwise drops the timestamp of an edited event, and an import needs it
-    # to tell a newer version from one it already holds.
-    event = MISPEvent(force_timestamps=True)
-    event.uuid = str(event_uuid)
-    event.info = str(incident)
-    event.date = incident.date or incident.created.date()
-    event.distribution = DISTRIBUTION_OF[incident.tlp]
-    event.threat_level_id = threat_level(incident)
-    event.analysis = ANALYSIS_OF.get(incident.review_state, 0)
-    # Whole seconds: MISP timestamps are integers, and an import compares them.
-    event.timestamp = incident.updated.replace(microsecond=0)
-    creator = MISPOrganisation()
-    creator.name = instance.name or stix_ids.INSTANCE_NAME
-    creator.uuid = str(instance.uuid)
-    event.Orgc = creator
-    event.add_tag(f"{TLP_TAG_PREFIX}{incident.tlp}")
-
+    event, event_uuid = new_event(
+        incident, stix_id, instance, str(incident), threat_level(incident)
+    )
     obj = _new_object(INCIDENT_OBJECT, uuid.uuid5(event_uuid, INCIDENT_OBJECT))
-    for relation, name, kind in _SCALARS:
-        value = getattr(incident, name)
-        if kind == "date" and value is not None:
-            value = value.isoformat()
-        elif kind == "by_nationality":
-            value = _json_text(value) if value else None
-        elif kind == "count" and value is not None:
-            value = int(value)
-        _add(obj, relation, value)
+    add_scalars(obj, incident, _SCALARS)
     for relation, name, kind in _LISTS:
         for index, item in enumerate(getattr(incident, name) or []):
             _add(obj, relation, item if kind == "country" else _json_text(item), index)
@@ -424,6 +483,7 @@ class ParsedEvent:
     creator_uuid: str
     creator_name: str
     fields: dict[str, Any]
+    model: str = "incident"  # or "engagement" (misp_engagements)
 
 
 @dataclass
@@ -436,6 +496,7 @@ class MispImportResult:
     skipped: int = 0
     events: dict[str, str] = field(default_factory=dict)
     incidents: list[Incident] = field(default_factory=list)
+    engagements: list[Engagement] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The counts and each event's outcome, JSON-ready."""
@@ -779,21 +840,29 @@ def _perpetrator(value: Any, label: str) -> dict[str, Any]:
     return result
 
 
-def _target(value: Any, label: str) -> dict[str, Any]:
+def json_record(value: Any, label: str, keys: Sequence[str], limit: int) -> dict[str, Any]:
+    """A JSON object of some of ``keys``, each text of at most ``limit`` characters or null."""
     parsed = _json_value(value, label)
-    if not isinstance(parsed, dict) or not parsed or set(parsed) - set(TARGET_KEYS):
-        raise ValueError(f"{label} must be a JSON object with type, nationality and description")
+    if not isinstance(parsed, dict) or not parsed or set(parsed) - set(keys):
+        names = f"{', '.join(keys[:-1])} and {keys[-1]}"
+        raise ValueError(f"{label} must be a JSON object with {names}")
     return {
-        key: None if item is None else _text(item, 500, f"{label} {key}")
+        key: None if item is None else _text(item, limit, f"{label} {key}")
         for key, item in parsed.items()
     }
 
 
-def _convert(kind: str, value: Any, label: str) -> Any:
-    if kind in _CHOICES:
+def _target(value: Any, label: str) -> dict[str, Any]:
+    return json_record(value, label, TARGET_KEYS, 500)
+
+
+def _convert(
+    kind: str, value: Any, label: str, choices: Mapping[str, frozenset[str]] = _CHOICES
+) -> Any:
+    if kind in choices:
         text = _text(value, 32, label)
-        if text not in _CHOICES[kind]:
-            raise ValueError(f"{label} must be one of {', '.join(sorted(_CHOICES[kind]))}")
+        if text not in choices[kind]:
+            raise ValueError(f"{label} must be one of {', '.join(sorted(choices[kind]))}")
         return text
     if kind.startswith("text:"):
         return _text(value, int(kind.split(":", 1)[1]), label)
@@ -818,23 +887,34 @@ def _convert(kind: str, value: Any, label: str) -> Any:
     raise AssertionError(f"unknown field kind {kind}")
 
 
-def _incident_fields(obj: MISPObject) -> tuple[dict[str, Any], list[str]]:
-    """The incident fields an incident object gives, and what is wrong with it."""
-    errors: list[str] = []
-    known = template(INCIDENT_OBJECT)
+def object_fields(
+    obj: MISPObject,
+    object_name: str,
+    scalars: Sequence[tuple[str, str, str]],
+    lists: Sequence[tuple[str, str, str]],
+    convert: Callable[[str, Any, str], Any],
+    kinds: str,
+    errors: list[str],
+) -> dict[str, Any]:
+    """The fields an incident or engagement object gives; what is wrong is added to ``errors``.
+
+    ``convert(kind, value, relation)`` checks one value; ``kinds`` names the event kinds the
+    object may have (for the error when it gives none).
+    """
+    known = template(object_name)
     if getattr(obj, "template_uuid", known["uuid"]) != known["uuid"]:
-        errors.append(f"the {INCIDENT_OBJECT} object names another template uuid")
+        errors.append(f"the {object_name} object names another template uuid")
     by_relation: dict[str, list[Any]] = {}
     for attribute in obj.attributes:
         relation = getattr(attribute, "object_relation", None)
         if getattr(attribute, "deleted", False):
             continue
         if relation not in known["attributes"]:
-            errors.append(f"{INCIDENT_OBJECT} has an unknown attribute {str(relation)[:60]!r}")
+            errors.append(f"{object_name} has an unknown attribute {str(relation)[:60]!r}")
             continue
         by_relation.setdefault(str(relation), []).append(attribute.value)
     fields: dict[str, Any] = {}
-    for relation, name, kind in _SCALARS:
+    for relation, name, kind in scalars:
         values = by_relation.get(relation, [])
         if len(values) > 1:
             errors.append(f"{relation} is given {len(values)} times; it takes one value")
@@ -842,10 +922,10 @@ def _incident_fields(obj: MISPObject) -> tuple[dict[str, Any], list[str]]:
         if not values:
             continue
         try:
-            fields[name] = _convert(kind, values[0], relation)
+            fields[name] = convert(kind, values[0], relation)
         except ValueError as exc:
             errors.append(str(exc))
-    for relation, name, kind in _LISTS:
+    for relation, name, kind in lists:
         values = by_relation.get(relation, [])
         if len(values) > MAX_LIST_ITEMS:
             errors.append(f"{relation} is given {len(values)} times; the limit is {MAX_LIST_ITEMS}")
@@ -853,15 +933,24 @@ def _incident_fields(obj: MISPObject) -> tuple[dict[str, Any], list[str]]:
         items = []
         for value in values:
             try:
-                items.append(_convert(kind, value, relation))
+                items.append(convert(kind, value, relation))
             except ValueError as exc:
                 errors.append(str(exc))
         if items:
             fields[name] = items
     if "kind" not in fields and not any("event-kind" in e for e in errors):
-        errors.append("event-kind is required (attack or security_operation)")
+        errors.append(f"event-kind is required ({kinds})")
     if ("lat" in fields) != ("lon" in fields):
         errors.append("latitude and longitude come together")
+    return fields
+
+
+def _incident_fields(obj: MISPObject) -> tuple[dict[str, Any], list[str]]:
+    """The incident fields an incident object gives, and what is wrong with it."""
+    errors: list[str] = []
+    fields = object_fields(
+        obj, INCIDENT_OBJECT, _SCALARS, _LISTS, _convert, "attack or security_operation", errors
+    )
     for low, high in (("deaths_min", "deaths_max"), ("injured_min", "injured_max")):
         if low in fields and high in fields and fields[low] > fields[high]:
             errors.append(f"{low.replace('_', '-')} is above {high.replace('_', '-')}")
@@ -905,12 +994,17 @@ def validate_event(raw: Any) -> ParsedEvent:
     ) as exc:
         raise ValueError(f"PyMISP cannot read it ({type(exc).__name__})") from exc
     errors: list[str] = []
+    model = "incident"
+    fields: dict[str, Any] = {}
     incident_objects = [o for o in event.objects if o.name == INCIDENT_OBJECT]
-    if len(incident_objects) != 1:
+    if not incident_objects and misp_engagements.holds_engagement(event):
+        model = "engagement"
+        fields, field_errors = misp_engagements.parse(event)
+        errors.extend(field_errors)
+    elif len(incident_objects) != 1:
         errors.append(
             f"it must hold exactly one {INCIDENT_OBJECT} object, not {len(incident_objects)}"
         )
-        fields: dict[str, Any] = {}
     else:
         fields, field_errors = _incident_fields(incident_objects[0])
         errors.extend(field_errors)
@@ -927,6 +1021,7 @@ def validate_event(raw: Any) -> ParsedEvent:
         creator_uuid=str(getattr(creator, "uuid", "") or "") if creator else "",
         creator_name=str(getattr(creator, "name", "") or "")[:200] if creator else "",
         fields=fields,
+        model=model,
     )
 
 
@@ -995,7 +1090,8 @@ def import_events(
     if problems:
         raise MispRejected(problems)
     own_instance = str(stix_ids.instance_identity().uuid)
-    minted = _minted_here([e.uuid for e in events])
+    minted = minted_here(Incident, "incident", [e.uuid for e in events if e.model == "incident"])
+    minted |= misp_engagements.minted_here([e.uuid for e in events if e.model == "engagement"])
     result = MispImportResult()
     try:
         with transaction.atomic():
@@ -1004,6 +1100,8 @@ def import_events(
                 result.events[str(event.uuid)] = outcome
             if origin is not None and result.incidents:
                 services.record(origin, Channel.MISP, result.incidents, actor=actor)
+            if origin is not None and result.engagements:
+                services.record(origin, Channel.MISP, result.engagements, actor=actor)
     except PermissionDenied as exc:
         raise MispRejected([f"Nothing was imported: {exc}"]) from exc
     except (ValidationError, DatabaseError) as exc:
@@ -1028,40 +1126,66 @@ def _write(
         # name): the local incident stands, and no second row takes its id.
         result.skipped += 1
         return "skipped: made by this instance"
-    stix_id = f"incident--{event.uuid}"
+    if event.model == "engagement":
+        return misp_engagements.write(event, actor, origin, owner_id, result)
+    return write_row(
+        event, actor, origin, owner_id, result, Incident, "incident", _BLANK, result.incidents
+    )
+
+
+def write_row(
+    event: ParsedEvent,
+    actor: Any,
+    origin: Organisation | None,
+    owner_id: int | None,
+    result: MispImportResult,
+    model: type[E],
+    stix_type: str,
+    blank: Mapping[str, Any],
+    written: list[E],
+    clean_exclude: list[str] | None = None,
+) -> str:
+    """Create or update the incident (engagement) of one validated event; return the outcome.
+
+    ``blank`` holds the fields the event may leave out; the row written is added to
+    ``written``. With ``clean_exclude``, the row is validated (``full_clean``) before saving.
+    """
+    noun = model._meta.verbose_name
+    stix_id = f"{stix_type}--{event.uuid}"
     entry = stix_ids.lookup(stix_id)
-    incident = stix_ids.local_row(entry) if entry is not None else None
-    if not isinstance(incident, Incident):
-        incident = None
-    values = {**_BLANK, **event.fields, "tlp": event.marking}
-    if incident is not None and entry is not None:
+    found = stix_ids.local_row(entry) if entry is not None else None
+    row = found if isinstance(found, model) else None
+    values = {**blank, **event.fields, "tlp": event.marking}
+    if row is not None and entry is not None:
         # An older version never overwrites a newer one. The same second may hold two
         # versions (timestamps are whole seconds): then the values decide, below.
         if entry.modified and event.timestamp and event.timestamp < entry.modified:
             result.unchanged += 1
             return "unchanged"
-        if all(getattr(incident, name) == value for name, value in values.items()):
+        if all(getattr(row, name) == value for name, value in values.items()):
             result.unchanged += 1
             return "unchanged"
-        # An update must reach an incident the importer may change (the gate checks it too).
+        # An update must reach a row the importer may change (the gate checks it too).
         try:
-            gate.get_object(actor, "change", Incident, pk=incident.pk)
+            gate.get_object(actor, "change", model, pk=row.pk)
         except Http404 as exc:
             raise PermissionDenied(
-                f"event {event.uuid} would change an incident you may not change."
+                f"event {event.uuid} would change an {noun} you may not change."
             ) from exc
-    if incident is None:
-        incident = Incident(organisation_id=owner_id)
+    if row is None:
+        row = model(organisation_id=owner_id)
         outcome = "created"
     else:
         outcome = "updated"
     for name, value in values.items():
-        setattr(incident, name, value)
-    incident.h3_r5 = cell_of(incident.lat, incident.lon, incident.geo_precision)
-    _save_checked(actor, incident)
+        setattr(row, name, value)
+    row.h3_r5 = cell_of(row.lat, row.lon, row.geo_precision)
+    if clean_exclude is not None:
+        row.full_clean(exclude=clean_exclude, validate_unique=False)
+    _save_checked(actor, row)
     stix_ids.remember(
         stix_id,
-        incident,
+        row,
         origin=origin,
         origin_instance=f"misp-org:{event.creator_uuid}" if event.creator_uuid else "",
         channel=Channel.MISP,
@@ -1071,16 +1195,18 @@ def _write(
         result.created += 1
     else:
         result.updated += 1
-    result.incidents.append(incident)
+    written.append(row)
     return outcome
 
 
-def _minted_here(event_uuids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """The event uuids that are ids this instance minted for its own incidents.
+def minted_here(
+    model: type[EventFields], stix_type: str, event_uuids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The event uuids that are ids this instance minted for its own incidents (engagements).
 
     Such an event is one of ours, whatever creator it names. Ids are minted from the pk
-    (``stix_ids.local_id``), so the candidates are found by minting every incident's id once,
-    and each is confirmed with ``stix_ids.is_local_id``.
+    (``stix_ids.local_id``), so the candidates are found by minting every row's id once, and
+    each is confirmed with ``stix_ids.is_local_id``.
     """
     wanted = set(event_uuids)
     if not wanted or not wanted - set(
@@ -1088,16 +1214,16 @@ def _minted_here(event_uuids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     ):
         return set()
     namespace = stix_ids.instance_identity().uuid
-    label = stix_ids.model_label(Incident)
+    label = stix_ids.model_label(model)
     found: set[uuid.UUID] = set()
-    for pk in Incident.objects.values_list("pk", flat=True).iterator():
+    for pk in model._default_manager.values_list("pk", flat=True).iterator():
         candidate = uuid.uuid5(namespace, f"{label}:{pk}")
-        if candidate in wanted and stix_ids.is_local_id(f"incident--{candidate}", label, pk):
+        if candidate in wanted and stix_ids.is_local_id(f"{stix_type}--{candidate}", label, pk):
             found.add(candidate)
     return found
 
 
-def _save_checked(actor: Any, incident: Incident) -> None:
+def _save_checked(actor: Any, incident: EventFields) -> None:
     """Save through the gate's rules; a RED incident names the importer before the check.
 
     ``gate.save`` checks the row is in the actor's scope right after saving it, but a RED
@@ -1119,3 +1245,7 @@ def _save_checked(actor: Any, incident: Incident) -> None:
 def dumps(export: MispExport) -> str:
     """An export as MISP JSON text."""
     return json.dumps(export.as_dict(), ensure_ascii=False, indent=1, sort_keys=True)
+
+
+# Engagements build on this module's helpers, so they are imported once it is complete.
+from safepassage.sharing import misp_engagements  # noqa: E402

@@ -32,12 +32,12 @@ MAX_IDS = 500
 
 class EventsQuery(Schema):
     since: Moment | None = Field(
-        None, description="Only incidents updated at or after this time (ISO 8601)."
+        None, description="Only incidents and engagements updated at or after this time (ISO 8601)."
     )
     ids: list[str] = Field(
         default_factory=list,
         max_length=MAX_IDS,
-        description="Only these incidents, by event uuid or STIX id (repeat the parameter).",
+        description="Only these incidents or engagements, by event uuid or STIX id (repeat it).",
     )
 
 
@@ -67,7 +67,7 @@ class MispImportOut(Schema):
 @router.get(
     "/misp/events",
     response={200: EventsOut, **READ_ERRORS},
-    summary="The incidents the caller may read, as MISP events",
+    summary="The incidents and engagements the caller may read, as MISP events",
 )
 def misp_events(request: HttpRequest, params: Query[EventsQuery]) -> Any:
     user = request.user

@@ -11,7 +11,8 @@ Mapping (documented in docs/SHARING.md, section "STIX 2.1"):
 * a report (article) → a ``report`` SDO with an external reference to its address and content
   hash, and the article text only when personal data may cross;
 * a report's mention of an incident → a ``sighting`` of the incident, seen by the organisation
-  that holds the report.
+  that holds the report;
+* an engagement → a ``safepassage-engagement`` object (``stix_engagements.py``).
 
 Every object carries a TLP 2.0 marking. What goes in is read through the permission gate as
 the reader, so a bundle never holds an object the reader may not read: a partner's bundle is
@@ -21,11 +22,12 @@ read with ``PartnerReader`` (its agreements apply) and AMBER+STRICT and RED neve
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import stix2
 from django.db import models
@@ -36,11 +38,11 @@ from django.utils import timezone
 from safepassage.access import gate
 from safepassage.access.marking import is_partner, marking_q
 from safepassage.access.policy import Action
-from safepassage.intel.models import Claim, Incident, Mention, Report
+from safepassage.intel.models import Claim, Engagement, EventFields, Incident, Mention, Report
 from safepassage.registry.models import Organisation
 from safepassage.sharing import extension, services, tlp
 from safepassage.sharing.models import ExternalObject
-from safepassage.sharing.stix_ids import IdMap, instance_identity, instance_stix_id, model_label
+from safepassage.sharing.stix_ids import IdMap, instance_identity, model_label
 from safepassage.sharing.stix_markings import marking_definition, marking_id
 
 M = TypeVar("M", bound=models.Model)
@@ -66,10 +68,28 @@ def timestamp(value: datetime.datetime | datetime.date | None) -> str:
         moment = value
     else:
         moment = datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
+    return _utc_text(moment)
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_text(moment: datetime.datetime) -> str:
+    # Cached: an export writes each incident's and report's times on several objects.
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, datetime.UTC)
     moment = moment.astimezone(datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class ClaimRow(NamedTuple):
+    """The fields of a claim the export writes: read as plain rows, thousands at a time."""
+
+    incident_id: int
+    field: str
+    value: Any
+    report_id: int | None
+    start: int | None
+    end: int | None
+    mention_id: int | None
 
 
 @dataclass
@@ -97,22 +117,30 @@ class _Builder:
     def __init__(self, include_text: bool) -> None:
         self.ids = IdMap()
         self.include_text = include_text
-        self.instance_id = instance_stix_id()
+        # Read once: every object names this instance, and the ids are minted under its uuid.
+        self.identity = instance_identity()
+        self.instance_id = f"identity--{self.identity.uuid}"
+        self.namespace = uuid.UUID(str(self.identity.uuid))
         self.markings: set[str] = set()
+        self._marking_ids: dict[str, str] = {}
         self.objects: dict[str, dict[str, Any]] = {}
         self.org_ids: dict[int, str] = {}
 
     def _mark(self, value: str) -> list[str]:
-        marking = tlp.normalise(value)
-        self.markings.add(marking)
-        return [marking_id(marking)]
+        # Five markings, thousands of objects: each value is checked and looked up once.
+        known = self._marking_ids.get(value)
+        if known is None:
+            marking = tlp.normalise(value)
+            self.markings.add(marking)
+            known = self._marking_ids[value] = marking_id(marking)
+        return [known]
 
     def _add(self, obj: dict[str, Any]) -> str:
         self.objects.setdefault(obj["id"], obj)
         return str(obj["id"])
 
     def instance(self) -> str:
-        identity = instance_identity()
+        identity = self.identity
         return self._add(
             {
                 "type": "identity",
@@ -172,23 +200,13 @@ class _Builder:
             "created_by_ref": self.organisation(incident.organisation),
             "object_marking_refs": self._mark(incident.tlp),
         }
-        if incident.place_name:
-            obj["name"] = incident.place_name
-        if incident.country:
-            obj["country"] = incident.country
-        if incident.admin1:
-            obj["administrative_area"] = incident.admin1
-        if has_point:
-            obj["latitude"] = incident.lat
-            obj["longitude"] = incident.lon
-            if incident.geo_precision in PRECISION_METRES:
-                obj["precision"] = PRECISION_METRES[incident.geo_precision]
+        obj.update(location_properties(incident))
         return self._add(obj)
 
     def incident(
         self,
         incident: Incident,
-        claims: Sequence[Claim],
+        claims: Sequence[ClaimRow],
         report_ids: dict[int, str],
         sighting_ids: dict[int, str],
         merged_into: str | None,
@@ -201,16 +219,7 @@ class _Builder:
             "attack_type": incident.attack_type,
             "date": incident.date.isoformat() if incident.date else None,
             "date_precision": incident.date_precision,
-            "place": {
-                "name": incident.place_name,
-                "country": incident.country,
-                "admin1": incident.admin1,
-                "admin2": incident.admin2,
-                "lat": incident.lat,
-                "lon": incident.lon,
-                "geo_precision": incident.geo_precision,
-                "gazetteer_id": incident.gazetteer_id,
-            },
+            "place": place(incident),
             "casualties": {
                 "deaths": {
                     "count": incident.deaths,
@@ -228,14 +237,7 @@ class _Builder:
             },
             "attribution": [_attribution(item) for item in incident.perpetrators or []],
             "targets": list(incident.targets or []),
-            "review": {
-                "state": incident.review_state,
-                "confidence": incident.confidence,
-                "report_count": incident.report_count,
-                "has_conflict": incident.has_conflict,
-                "conflicts": list(incident.conflicts or []),
-                "corrected_fields": list(incident.corrected_fields or []),
-            },
+            "review": review(incident),
             "claims": [
                 {
                     "field": claim.field,
@@ -335,16 +337,8 @@ class _Builder:
         ext: dict[str, Any] = {
             "extension_type": "property-extension",
             "instance": self.ids.first_instance(mention, self.instance_id),
-            "report": report_id,
-            "index": mention.index,
-            "kind": mention.kind,
-            "background": mention.background,
-            "confidence": mention.confidence,
-            "link_score": mention.link_score,
-            "link_reasons": [str(r) for r in mention.link_reasons or []],
+            **mention_properties(mention, report_id, self.include_text),
         }
-        if self.include_text:
-            ext["event"] = mention.event if isinstance(mention.event, dict) else {}
         return self._add(
             {
                 "type": "sighting",
@@ -364,8 +358,70 @@ class _Builder:
         )
 
 
+def mention_properties(mention: Mention, report_id: str, personal: bool) -> dict[str, Any]:
+    """How a report describes an incident (sighting) or engagement (``mentions``).
+
+    The extracted event is personal data: only with ``personal``.
+    """
+    out: dict[str, Any] = {
+        "report": report_id,
+        "index": mention.index,
+        "kind": mention.kind,
+        "background": mention.background,
+        "confidence": mention.confidence,
+        "link_score": mention.link_score,
+        "link_reasons": [str(r) for r in mention.link_reasons or []],
+    }
+    if personal:
+        out["event"] = mention.event if isinstance(mention.event, dict) else {}
+    return out
+
+
+def location_properties(row: EventFields) -> dict[str, Any]:
+    """The place properties of a STIX ``location`` for an incident's or engagement's place."""
+    out: dict[str, Any] = {}
+    if row.place_name:
+        out["name"] = row.place_name
+    if row.country:
+        out["country"] = row.country
+    if row.admin1:
+        out["administrative_area"] = row.admin1
+    if row.lat is not None and row.lon is not None:
+        out["latitude"] = row.lat
+        out["longitude"] = row.lon
+        if row.geo_precision in PRECISION_METRES:
+            out["precision"] = PRECISION_METRES[row.geo_precision]
+    return out
+
+
+def place(row: EventFields) -> dict[str, Any]:
+    """The ``place`` of an incident (extension) or engagement (object) as it leaves."""
+    return {
+        "name": row.place_name,
+        "country": row.country,
+        "admin1": row.admin1,
+        "admin2": row.admin2,
+        "lat": row.lat,
+        "lon": row.lon,
+        "geo_precision": row.geo_precision,
+        "gazetteer_id": row.gazetteer_id,
+    }
+
+
+def review(row: EventFields) -> dict[str, Any]:
+    """The ``review`` of an incident (extension) or engagement (object) as it leaves."""
+    return {
+        "state": row.review_state,
+        "confidence": row.confidence,
+        "report_count": row.report_count,
+        "has_conflict": row.has_conflict,
+        "conflicts": list(row.conflicts or []),
+        "corrected_fields": list(row.corrected_fields or []),
+    }
+
+
 def _namespace(builder: _Builder) -> uuid.UUID:
-    return uuid.UUID(builder.instance_id.split("--", 1)[1])
+    return builder.namespace
 
 
 def _attribution(item: Any) -> dict[str, Any]:
@@ -411,17 +467,24 @@ def collect(
     ids: Iterable[str] | None = None,
     exclude_origin: Organisation | None = None,
     include_text: bool = False,
+    incident_pks: Iterable[int] | None = None,
 ) -> StixExport:
     """The STIX objects of what ``reader`` may read (see the module docstring); nothing recorded.
 
     ``since`` keeps incidents updated at or after it; ``ids`` keeps only incidents with those
     STIX ids; ``exclude_origin`` leaves out what came from that organisation (no echo);
     ``include_text`` carries article text and extracted events (personal data).
+    ``incident_pks`` reads only those incidents from the database (a caller that has chosen a
+    page of them: the other filters still apply).
     """
     builder = _Builder(include_text)
-    incidents_qs = gate.restrict(Incident.objects.all(), reader).select_related("organisation")
+    # prefetch, not select_related: a handful of organisations and sources are shared by
+    # thousands of rows, so each is made once rather than once per row.
+    incidents_qs = gate.restrict(Incident.objects.all(), reader).prefetch_related("organisation")
     if since is not None:
         incidents_qs = incidents_qs.filter(updated__gte=since)
+    if incident_pks is not None:
+        incidents_qs = incidents_qs.filter(pk__in=list(incident_pks))
     incidents = list(incidents_qs.order_by("pk"))
     skip = _excluded_pks(Incident, exclude_origin)
     incidents = [i for i in incidents if i.pk not in skip]
@@ -431,23 +494,40 @@ def collect(
         incidents = [i for i in incidents if builder.ids.stix_id(i, "incident") in wanted]
     by_pk = {i.pk: i for i in incidents}
 
-    mentions = list(_behind(Mention.objects.filter(incident_id__in=by_pk), reader).order_by("pk"))
-    claims = list(
-        gate.restrict(Claim.objects.filter(incident_id__in=by_pk), reader).order_by(
-            "field", "created", "pk"
-        )
-    )
+    # What the export never writes (or writes only with personal data) is not read: the
+    # extraction and the article text are the bulk of a report row.
+    personal: tuple[str, ...] = () if include_text else ("text",)
+    mentions_qs = Mention.objects.filter(incident_id__in=by_pk)
+    if not include_text:
+        mentions_qs = mentions_qs.defer("event")
+    mentions = list(_behind(mentions_qs, reader).order_by("pk"))
+    claims = [
+        ClaimRow(*values)
+        for values in gate.restrict(Claim.objects.filter(incident_id__in=by_pk), reader)
+        .order_by("field", "created", "pk")
+        .values_list(*ClaimRow._fields)
+    ]
     wanted_reports = {m.report_id for m in mentions} | {c.report_id for c in claims if c.report_id}
     report_skip = _excluded_pks(Report, exclude_origin)
     reports = {
         r.pk: r
-        for r in _behind(Report.objects.filter(pk__in=wanted_reports), reader)
-        .select_related("source", "organisation")
+        for r in _behind(
+            Report.objects.filter(pk__in=wanted_reports).defer(
+                "extraction", "structured", *personal
+            ),
+            reader,
+        )
+        .prefetch_related("source", "organisation")
         .order_by("pk")
         if r.pk not in report_skip
     }
     mentions = [m for m in mentions if m.report_id in reports]
-    builder.ids.preload([*reports.values(), *mentions])
+    holders = {
+        row.organisation_id: row.organisation
+        for row in [*by_pk.values(), *reports.values()]
+        if row.organisation_id is not None
+    }
+    builder.ids.preload([*reports.values(), *mentions, *holders.values()])
 
     report_ids = {pk: builder.ids.stix_id(r, "report") for pk, r in reports.items()}
     incident_ids = {pk: builder.ids.stix_id(i, "incident") for pk, i in by_pk.items()}
@@ -459,7 +539,7 @@ def collect(
         sighting_ids[mention.pk] = builder.sighting(
             mention, incident, incident_ids[incident.pk], report, report_ids[report.pk]
         )
-    claims_of: dict[int, list[Claim]] = {}
+    claims_of: dict[int, list[ClaimRow]] = {}
     for claim in claims:
         claims_of.setdefault(claim.incident_id, []).append(claim)
     for pk, incident in by_pk.items():
@@ -482,6 +562,10 @@ def collect(
         if refs:
             builder.report(report, refs)
             rows.append((report, report_ids[pk]))
+    # Engagements (meetings, agreements, announcements) under the same gate and filters.
+    stix_engagements.add_to_export(
+        builder, reader, rows, since=since, ids=ids, exclude_origin=exclude_origin
+    )
 
     marking = tlp.most_restrictive(
         [row.tlp for row, _ in rows],
@@ -490,6 +574,7 @@ def collect(
     head: list[dict[str, Any]] = [marking_definition(m) for m in tlp.ORDER if m in builder.markings]
     head.append(extension.project_identity())
     head.append(extension.definition())
+    head.extend(stix_engagements.definitions(builder))
     objects = head + list(builder.objects.values())
     return StixExport(objects=objects, rows=rows, marking=marking)
 
@@ -524,9 +609,9 @@ def export_bundle(
 def record_export(
     export: StixExport, partner: Organisation, *, channel: str = "stix", actor: Any = None
 ) -> int:
-    """Write one ShareRecord per incident and report of ``export`` sent to ``partner``."""
+    """Write one ShareRecord per incident, engagement and report sent to ``partner``."""
     written = 0
-    for model in (Incident, Report):
+    for model in (Incident, Engagement, Report):
         rows = [(row, sid) for row, sid in export.rows if isinstance(row, model)]
         if rows:
             written += services.record(
@@ -564,3 +649,7 @@ def bundle_download(
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-TLP"] = marking
     return response
+
+
+# Engagements build on this module's helpers, so they are imported once it is complete.
+from safepassage.sharing import stix_engagements  # noqa: E402

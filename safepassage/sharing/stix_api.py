@@ -35,12 +35,12 @@ STIX_CONTENT_TYPE = "application/stix+json;version=2.1"
 
 class BundleQuery(Schema):
     since: Moment | None = Field(
-        None, description="Only incidents updated at or after this time (ISO 8601)."
+        None, description="Only incidents and engagements updated at or after this time (ISO 8601)."
     )
     ids: list[str] = Field(
         default_factory=list,
         max_length=MAX_IDS,
-        description="Only these incidents, by STIX id (repeat the parameter).",
+        description="Only these incidents or engagements, by STIX id (repeat the parameter).",
     )
     text: bool = Field(
         False,
@@ -82,7 +82,7 @@ class BundleOut(Schema):
     "/stix/bundle",
     # 400: a query string Django refuses to read (too many parameters).
     response={200: BundleOut, 400: ErrorOut, **READ_ERRORS},
-    summary="The incidents the caller may read, as a STIX 2.1 bundle",
+    summary="The incidents and engagements the caller may read, as a STIX 2.1 bundle",
 )
 def stix_bundle(request: HttpRequest, params: Query[BundleQuery]) -> Any:
     user = request.user

@@ -14,6 +14,7 @@ everywhere. MISP uses the uuid part as the event uuid (``uuid_for``).
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,13 +47,25 @@ def instance_stix_id() -> str:
 
 def model_label(obj_or_model: models.Model | type[models.Model]) -> str:
     """``app_label.model_name`` of a row or model: how ExternalObject names local models."""
-    meta = obj_or_model._meta
-    return f"{meta.app_label}.{meta.model_name}"
+    # Options.label_lower is this very string, computed once per model.
+    return str(obj_or_model._meta.label_lower)
 
 
-def local_id(stix_type: str, label: str, pk: int) -> str:
-    """The id this instance mints for its own row ``label``/``pk`` (no database look-up)."""
-    namespace = instance_identity().uuid
+def local_id(stix_type: str, label: str, pk: int, namespace: uuid.UUID | None = None) -> str:
+    """The id this instance mints for its own row ``label``/``pk``.
+
+    ``namespace`` is this instance's uuid when the caller holds it already (``IdMap`` does);
+    without it, it is read from the database.
+    """
+    if namespace is None:
+        namespace = instance_identity().uuid
+    return _mint(stix_type, label, pk, namespace)
+
+
+@functools.lru_cache(maxsize=65536)
+def _mint(stix_type: str, label: str, pk: int, namespace: uuid.UUID) -> str:
+    # A pure function of its arguments (nothing about any reader): kept across requests, so a
+    # partner polling again does not hash every id anew.
     return f"{stix_type}--{uuid.uuid5(namespace, f'{label}:{pk}')}"
 
 
@@ -113,6 +126,22 @@ def came_from(obj: models.Model, partner: Organisation | int) -> bool:
     ).exists()
 
 
+def came_from_many(objs: Iterable[models.Model], partner: Organisation | int) -> set[int]:
+    """The pks of those ``objs`` (all of one model) that arrived from ``partner``: ``came_from``
+    for many rows in one query."""
+    rows = list(objs)
+    if not rows:
+        return set()
+    pk = partner if isinstance(partner, int) else partner.pk
+    # What came from the partner, intersected here: no query parameter per row.
+    came = set(
+        ExternalObject.objects.filter(model=model_label(rows[0]), origin_id=pk).values_list(
+            "local_id", flat=True
+        )
+    )
+    return {int(row.pk) for row in rows} & came
+
+
 def remember(
     stix_id: str,
     obj: models.Model,
@@ -148,6 +177,13 @@ class IdMap:
     _imported: dict[tuple[str, int], str] | None = None
     _checked: set[tuple[str, int]] | None = None
     _instances: dict[tuple[str, int], str] | None = None
+    _namespace: uuid.UUID | None = None
+
+    def namespace(self) -> uuid.UUID:
+        """This instance's uuid, read once per map (not once per minted id)."""
+        if self._namespace is None:
+            self._namespace = instance_identity().uuid
+        return self._namespace
 
     def preload(self, objects: Iterable[models.Model]) -> None:
         """Load the imported ids of ``objects`` (any mix of models) in one query per model."""
@@ -192,4 +228,4 @@ class IdMap:
         imported = (self._imported or {}).get(key)
         if imported and imported.startswith(f"{stix_type}--"):
             return imported
-        return local_id(stix_type, label, int(obj.pk))
+        return local_id(stix_type, label, int(obj.pk), self.namespace())

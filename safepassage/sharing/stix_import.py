@@ -1,4 +1,5 @@
-"""STIX 2.1 import: a bundle from a partner (or a file) becomes incidents, reports and sightings.
+"""STIX 2.1 import: a bundle from a partner (or a file) becomes incidents, reports and sightings
+(and engagements: ``stix_engagements.py``).
 
 A bundle is hostile input until proven otherwise. It is checked in three stages before
 anything is written:
@@ -35,7 +36,15 @@ from django.utils.dateparse import parse_date
 
 from safepassage.access import gate
 from safepassage.accounts.models import User
-from safepassage.intel.models import Claim, Incident, Mention, Report, Source
+from safepassage.intel.models import (
+    Claim,
+    Engagement,
+    EventFields,
+    Incident,
+    Mention,
+    Report,
+    Source,
+)
 from safepassage.intel.services.ingest import url_hash
 from safepassage.linking import bands
 from safepassage.linking.blocking import cell_of
@@ -275,6 +284,32 @@ def _day(value: Any) -> datetime.date | None:
     return day
 
 
+def place_fields(place: dict[str, Any]) -> dict[str, Any]:
+    """The place fields of an incident or engagement from its (validated) ``place``."""
+    return {
+        "place_name": place["name"],
+        "country": place["country"],
+        "admin1": place["admin1"],
+        "admin2": place["admin2"],
+        "lat": place["lat"],
+        "lon": place["lon"],
+        "geo_precision": place["geo_precision"],
+        "gazetteer_id": place["gazetteer_id"],
+    }
+
+
+def review_fields(review: dict[str, Any]) -> dict[str, Any]:
+    """The review fields of an incident or engagement from its (validated) ``review``."""
+    return {
+        "review_state": review["state"],
+        "confidence": review["confidence"],
+        "report_count": review["report_count"],
+        "has_conflict": review["has_conflict"],
+        "conflicts": review["conflicts"],
+        "corrected_fields": review["corrected_fields"],
+    }
+
+
 @dataclass
 class _Item:
     """One mapped object of the bundle and what it will do."""
@@ -332,6 +367,9 @@ class _Plan:
             return
         if kind in PASSED_OVER:
             self.result.notes.append(f"{stix_id}: read for its references, not stored.")
+            return
+        if kind == stix_engagements.TYPE:
+            stix_engagements.classify(self, obj)
             return
         if kind not in extension.HOST_TYPES:
             self.result.count(stix_id, "skipped")
@@ -392,6 +430,7 @@ class _Plan:
             self._check_sighting(item)
         for item in self.items["incident"]:
             self._check_claims(item)
+        stix_engagements.decide(self)
 
     def _decide(self, item: _Item) -> None:
         entry = lookup(item.id)
@@ -473,21 +512,9 @@ class _Plan:
             "attack_type": ext["attack_type"],
             "date": _day(ext["date"]),
             "date_precision": ext["date_precision"],
-            "place_name": place["name"],
-            "country": place["country"],
-            "admin1": place["admin1"],
-            "admin2": place["admin2"],
-            "lat": place["lat"],
-            "lon": place["lon"],
-            "geo_precision": place["geo_precision"],
-            "gazetteer_id": place["gazetteer_id"],
+            **place_fields(place),
             "tlp": item.marking,
-            "review_state": review["state"],
-            "confidence": review["confidence"],
-            "report_count": review["report_count"],
-            "has_conflict": review["has_conflict"],
-            "conflicts": review["conflicts"],
-            "corrected_fields": review["corrected_fields"],
+            **review_fields(review),
             "deaths": casualties["deaths"]["count"],
             "deaths_min": casualties["deaths"]["min"],
             "deaths_max": casualties["deaths"]["max"],
@@ -630,28 +657,39 @@ class _Plan:
             self._remember(item, org)
         for kind in ("incident", "report", "sighting"):
             for item in self.items[kind]:
-                if item.outcome == "own":
-                    self.result.count(item.id, "skipped")
-                    self.result.notes.append(f"{item.id}: made by this instance; left as it is.")
-                elif item.outcome == "unchanged":
-                    assert item.row is not None
-                    self.rows[item.id] = item.row
-                    self.result.count(item.id, "unchanged")
-                else:
+                if not self._left_as_is(item):
                     WRITERS[kind](self, item)
         for item in self.items["incident"]:
             if item.outcome in ("created", "updated"):
                 self._write_claims_and_merge(item)
+        stix_engagements.write(self)
 
-    def _write_incident(self, item: _Item) -> None:
-        row = item.row
-        assert isinstance(row, Incident)
+    def _left_as_is(self, item: _Item) -> bool:
+        """Count an object made here or unchanged, and say so; False when it is to be written."""
+        if item.outcome == "own":
+            self.result.count(item.id, "skipped")
+            self.result.notes.append(f"{item.id}: made by this instance; left as it is.")
+            return True
+        if item.outcome == "unchanged":
+            assert item.row is not None
+            self.rows[item.id] = item.row
+            self.result.count(item.id, "unchanged")
+            return True
+        return False
+
+    def _save_event(self, item: _Item, row: EventFields) -> None:
+        """Save an incident or engagement under its owner, and remember where it came from."""
         row.organisation = self.owner(item.obj.get("created_by_ref"))
         row.save()
         if row.tlp == tlp.RED and isinstance(self.actor, User):
             # Recipients are people of the sending instance; here the importer is named.
             row.recipients.add(self.actor)
         self._remember(item, row)
+
+    def _write_incident(self, item: _Item) -> None:
+        row = item.row
+        assert isinstance(row, Incident)
+        self._save_event(item, row)
 
     def _write_report(self, item: _Item) -> None:
         row = item.row
@@ -764,8 +802,8 @@ def import_upload(upload: Any, *, actor: Any, origin: Organisation | None = None
 
 
 def _record_received(plan: _Plan, origin: Organisation, channel: str, actor: Any) -> None:
-    """Share records for what arrived from ``origin`` (created or changed incidents, reports)."""
-    for model in (Incident, Report):
+    """Share records for what arrived from ``origin`` (incidents, engagements, reports)."""
+    for model in (Incident, Engagement, Report):
         rows = {
             stix_id: row
             for stix_id, row in plan.rows.items()
@@ -816,3 +854,7 @@ def import_bundle(
 
 
 __all__ = ["BundleRejected", "ImportResult", "TLP2_IDS", "import_bundle"]
+
+
+# Engagements use this module's plan and items, so they are imported once it is complete.
+from safepassage.sharing import stix_engagements  # noqa: E402

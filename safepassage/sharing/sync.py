@@ -1,4 +1,4 @@
-"""Instance-to-instance sync: two Safe Passage instances exchange incidents as STIX bundles.
+"""Instance-to-instance sync: two instances exchange incidents and engagements as STIX bundles.
 
 Both sides of the wire live here.
 
@@ -45,10 +45,11 @@ from safepassage.access import gate
 from safepassage.access.marking import is_partner
 from safepassage.access.policy import Action
 from safepassage.access.principals import SystemActor
-from safepassage.intel.models import Incident, Report
+from safepassage.intel.models import Engagement, Incident, Report
 from safepassage.lib import http
 from safepassage.registry.models import Organisation
 from safepassage.sharing import services, tlp
+from safepassage.sharing.engagement_sdo import TYPE as ENGAGEMENT_TYPE
 from safepassage.sharing.models import Channel, ExternalObject, ShareRecord
 from safepassage.sharing.peers import Peer, PeerError, allowed_networks
 from safepassage.sharing.stix import StixExport, collect
@@ -122,62 +123,99 @@ def stamp(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat()
 
 
+# The stream's order at one timestamp: incidents first, then engagements.
+STREAM_RANK = {"incident": 0, "engagement": 1}
+
+
 @dataclass(frozen=True)
 class Cursor:
-    """A position in the stream of changes: after the incident ``pk`` updated at ``updated``.
+    """A position in the stream of changes: after the row ``kind``/``pk`` updated at ``updated``.
 
-    Incidents are served in (updated, pk) order, so a page ends at an exact position even when
-    many incidents share one timestamp. Written ``<ISO 8601>|<pk>``; a bare timestamp means
-    "from that time on" (pk 0).
+    Incidents and engagements are served as one stream in (updated, kind, pk) order, incidents
+    before engagements at one timestamp, so a page ends at an exact position even when many
+    rows share one timestamp. Written ``<ISO 8601>|<pk>`` after an incident (as before
+    engagements travelled) and ``<ISO 8601>|engagement:<pk>`` after an engagement; a bare
+    timestamp means "from that time on" (pk 0).
     """
 
     updated: datetime.datetime
     pk: int = 0
+    kind: str = "incident"
 
     def __str__(self) -> str:
-        return f"{stamp(self.updated)}|{self.pk}"
+        if self.kind == "incident":
+            return f"{stamp(self.updated)}|{self.pk}"
+        return f"{stamp(self.updated)}|{self.kind}:{self.pk}"
 
     @classmethod
     def parse(cls, value: str) -> Cursor:
         """The cursor ``value`` names; ValueError when it is not one."""
-        when, _, pk = str(value)[:80].partition("|")
+        when, _, position = str(value)[:80].partition("|")
         updated = parse_datetime(when.strip())
         if updated is None:
             raise ValueError("not an ISO 8601 time")
         if timezone.is_naive(updated):
             updated = updated.replace(tzinfo=datetime.UTC)
+        kind, _, pk = position.strip().rpartition(":")
+        kind = kind or "incident"
+        if kind not in STREAM_RANK:
+            raise ValueError("an unknown kind of row")
         number = int(pk) if pk.strip() else 0
         if number < 0:
             raise ValueError("a negative position")
-        return cls(updated, number)
+        return cls(updated, number, kind)
 
     def back(self, seconds: int) -> Cursor:
         """The position ``seconds`` earlier, at the start of that moment."""
         return Cursor(self.updated - datetime.timedelta(seconds=seconds), 0)
 
+    def after(self, kind: str) -> models.Q:
+        """The rows of ``kind`` (incident, engagement) that come after this position."""
+        rank, own = STREAM_RANK[kind], STREAM_RANK[self.kind]
+        if rank < own:
+            return models.Q(updated__gt=self.updated)
+        if rank > own:
+            return models.Q(updated__gte=self.updated)
+        return models.Q(updated__gt=self.updated) | models.Q(updated=self.updated, pk__gt=self.pk)
+
+
+def _kind(model: type[models.Model] | models.Model) -> str:
+    is_engagement = model is Engagement or isinstance(model, Engagement)
+    return "engagement" if is_engagement else "incident"
+
+
+def _position(row: Incident | Engagement) -> tuple[datetime.datetime, int, int]:
+    return (row.updated, STREAM_RANK[_kind(row)], int(row.pk))
+
+
+def _stix_type(row: models.Model) -> str:
+    return ENGAGEMENT_TYPE if isinstance(row, Engagement) else "incident"
+
 
 def serve_pull(user: Any, since: Cursor | None, *, limit: int | None = None) -> dict[str, Any]:
     """One page of what ``user``'s organisation may receive after ``since``, and its cursor.
 
-    At most ``limit`` incidents (``SYNC_PAGE_SIZE``) with their reports and sightings; ``more``
-    says whether another page follows. Raises PermissionDenied unless ``user`` is a partner
-    account whose organisation has an agreement in force.
+    At most ``limit`` incidents and engagements (``SYNC_PAGE_SIZE``) with their reports,
+    sightings and places; ``more`` says whether another page follows. Raises PermissionDenied
+    unless ``user`` is a partner account whose organisation has an agreement in force.
     """
     partner = _partner_of(user)
     if not services.agreements_in_force(partner):
         raise PermissionDenied("No sharing agreement with your organisation is in force.")
     limit = max(1, min(limit or int(settings.SYNC_PAGE_SIZE), int(settings.SYNC_PAGE_SIZE)))
     reader = services.PartnerReader(partner)
-    changed = gate.restrict(Incident.objects.all(), reader).exclude(
-        pk__in=ExternalObject.objects.filter(model=model_label(Incident), origin=partner).values(
-            "local_id"
+    # Two ordered reads of limit + 1 rows each, merged: the first limit + 1 of the stream.
+    candidates: list[Incident | Engagement] = []
+    for model in (Incident, Engagement):
+        changed = gate.restrict(model.objects.all(), reader).exclude(
+            pk__in=ExternalObject.objects.filter(model=model_label(model), origin=partner).values(
+                "local_id"
+            )
         )
-    )
-    if since is not None:
-        changed = changed.filter(
-            models.Q(updated__gt=since.updated) | models.Q(updated=since.updated, pk__gt=since.pk)
-        )
-    page = list(changed.order_by("updated", "pk")[: limit + 1])
+        if since is not None:
+            changed = changed.filter(since.after(_kind(model)))
+        candidates.extend(changed.order_by("updated", "pk")[: limit + 1])
+    page = sorted(candidates, key=_position)[: limit + 1]
     more = len(page) > limit
     page = page[:limit]
     ids = IdMap()
@@ -185,13 +223,15 @@ def serve_pull(user: Any, since: Cursor | None, *, limit: int | None = None) -> 
     export = collect(
         reader,
         since=page[0].updated if page else None,
-        ids=[ids.stix_id(row, "incident") for row in page],
+        ids=[ids.stix_id(row, _stix_type(row)) for row in page],
         exclude_origin=partner,
         include_text=services.personal_data_allowed(partner),
+        # Only the page's incidents are read, not every one changed since the page began.
+        incident_pks=[row.pk for row in page if isinstance(row, Incident)],
     )
     record_new(export, partner, Channel.SYNC_PULL, actor=user)
     if page:
-        cursor = str(Cursor(page[-1].updated, int(page[-1].pk)))
+        cursor = str(Cursor(page[-1].updated, int(page[-1].pk), _kind(page[-1])))
     else:
         cursor = str(since) if since is not None else ""
     return {"cursor": cursor, "more": more, "marking": export.marking, "bundle": export.bundle()}
@@ -260,11 +300,12 @@ def _last_sync_records(
 
 
 def _changed_since(row: models.Model, last_sent: datetime.datetime | None) -> bool:
-    """True when ``row`` never crossed by sync, or (an incident) changed after it last did."""
+    """True when ``row`` never crossed by sync, or (an incident or engagement) changed after it
+    last did."""
     if last_sent is None:
         return True
     updated = getattr(row, "updated", None)
-    return isinstance(row, Incident) and updated is not None and updated > last_sent
+    return isinstance(row, Incident | Engagement) and updated is not None and updated > last_sent
 
 
 def record_new(
@@ -277,12 +318,12 @@ def record_new(
 ) -> int:
     """Record what crossed to ``partner`` by sync, leaving out what crossed already.
 
-    An incident is recorded again only when it changed after its last sync record; a report
-    (which does not change once stored) once. ``only`` limits the records to those STIX ids
-    (what the peer reported as new or changed). Returns how many records were written.
+    An incident or engagement is recorded again only when it changed after its last sync
+    record; a report (which does not change once stored) once. ``only`` limits the records to
+    those STIX ids (what the peer reported as new or changed). Returns how many were written.
     """
     written = 0
-    for model in (Incident, Report):
+    for model in (Incident, Engagement, Report):
         rows = [
             (row, sid)
             for row, sid in export.rows
@@ -396,8 +437,8 @@ def _result_counts(result: ImportResult | dict[str, Any]) -> dict[str, int]:
 
 
 def _batches(export: StixExport, size: int) -> list[list[str]]:
-    incident_ids = [sid for row, sid in export.rows if isinstance(row, Incident)]
-    return [incident_ids[i : i + size] for i in range(0, len(incident_ids), size)]
+    event_ids = [sid for row, sid in export.rows if isinstance(row, Incident | Engagement)]
+    return [event_ids[i : i + size] for i in range(0, len(event_ids), size)]
 
 
 def push(peer: Peer, token: str, actor: Any) -> dict[str, int]:

@@ -178,8 +178,8 @@ def collection_resource() -> dict[str, Any]:
         "id": collection_id(),
         "title": "Safe Passage incidents",
         "description": (
-            "Physical security incidents with their places, reports and sightings, as your "
-            "sharing agreement allows, in STIX 2.1."
+            "Physical security incidents and official engagements with their places, reports "
+            "and sightings, as your sharing agreement allows, in STIX 2.1."
         ),
         "alias": COLLECTION_ALIAS,
         "can_read": True,
@@ -322,9 +322,18 @@ def _entries(
         exclude_origin=partner,
     )
     entries = []
+    # An incident, its place and its relationship (a report and its sightings) share one
+    # stamp: each distinct stamp is parsed once.
+    parsed: dict[str, datetime.datetime] = {}
     for obj in export.objects:
         stamp = obj.get("modified") or obj.get("created")
-        added = parse_timestamp(str(stamp), "date_added") if stamp else timezone.now()
+        if stamp:
+            text = str(stamp)
+            added = parsed.get(text)
+            if added is None:
+                added = parsed[text] = parse_timestamp(text, "date_added")
+        else:
+            added = timezone.now()
         entries.append(Entry(obj, added))
     entries.sort(key=lambda e: (e.date_added, e.id))
     return entries, {sid: row for row, sid in export.rows}

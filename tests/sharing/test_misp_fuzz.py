@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from safepassage.intel.choices import AttackType, GeoPrecision
 from safepassage.intel.models import Incident
-from safepassage.sharing import misp, tlp
+from safepassage.sharing import misp, misp_engagements, tlp
 from safepassage.sharing.models import InstanceIdentity
 from tests.conftest import World
 
@@ -47,30 +47,50 @@ json_values = st.recursive(
 )
 
 
-def valid_event() -> dict[str, Any]:
+def misp_event(
+    event_uuid: str, info: str, object_name: str, attributes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A TLP:GREEN event holding one ``object_name`` object with these attributes."""
     return {
         "Event": {
-            "uuid": "7b0d8f52-6c1e-4b8e-9a4e-3f2d1c0b9a87",
-            "info": "Bombing near Turbat",
+            "uuid": event_uuid,
+            "info": info,
             "timestamp": "1770000000",
             "distribution": "2",
             "Tag": [{"name": "tlp:green"}],
             "Object": [
                 {
-                    "name": misp.INCIDENT_OBJECT,
-                    "template_uuid": misp.template(misp.INCIDENT_OBJECT)["uuid"],
-                    "Attribute": [
-                        {"type": "text", "object_relation": "event-kind", "value": "attack"},
-                        {"type": "text", "object_relation": "attack-type", "value": "bombing"},
-                        {"type": "datetime", "object_relation": "date", "value": "2026-05-01"},
-                        {"type": "float", "object_relation": "latitude", "value": 26.0},
-                        {"type": "float", "object_relation": "longitude", "value": 63.05},
-                        {"type": "counter", "object_relation": "deaths", "value": "4"},
-                    ],
+                    "name": object_name,
+                    "template_uuid": misp.template(object_name)["uuid"],
+                    "Attribute": attributes,
                 }
             ],
         }
     }
+
+
+def with_attributes(document: dict[str, Any], extra: list[tuple[str, str, Any]]) -> None:
+    """Add ``(relation, type, value)`` attributes to the event's first object."""
+    for relation, kind, value in extra:
+        document["Event"]["Object"][0]["Attribute"].append(
+            {"type": kind, "object_relation": relation, "value": value}
+        )
+
+
+def valid_event() -> dict[str, Any]:
+    return misp_event(
+        "7b0d8f52-6c1e-4b8e-9a4e-3f2d1c0b9a87",
+        "Bombing near Turbat",
+        misp.INCIDENT_OBJECT,
+        [
+            {"type": "text", "object_relation": "event-kind", "value": "attack"},
+            {"type": "text", "object_relation": "attack-type", "value": "bombing"},
+            {"type": "datetime", "object_relation": "date", "value": "2026-05-01"},
+            {"type": "float", "object_relation": "latitude", "value": 26.0},
+            {"type": "float", "object_relation": "longitude", "value": 63.05},
+            {"type": "counter", "object_relation": "deaths", "value": "4"},
+        ],
+    )
 
 
 def refuses_cleanly(data: Any) -> list[misp.ParsedEvent] | None:
@@ -164,10 +184,7 @@ def test_any_added_incident_attributes_are_refused_or_read(
     extra: list[tuple[str, str, Any]],
 ) -> None:
     document = valid_event()
-    for relation, kind, value in extra:
-        document["Event"]["Object"][0]["Attribute"].append(
-            {"type": kind, "object_relation": relation, "value": value}
-        )
+    with_attributes(document, extra)
     parsed = refuses_cleanly(document)
     if parsed is not None:
         # What passes validation is within the model's bounds.
@@ -267,3 +284,64 @@ def test_a_batch_with_one_mangled_event_imports_all_or_nothing(
         else:
             assert Incident.objects.count() == result.created + result.updated == 4
         transaction.set_rollback(True)
+
+
+# --- engagements ----------------------------------------------------------------------------
+
+
+def valid_engagement_event() -> dict[str, Any]:
+    return misp_event(
+        "5f0e1a7c-2b3d-4c5e-8f90-1a2b3c4d5e6f",
+        "Interior ministers meet in Islamabad",
+        misp_engagements.OBJECT,
+        [
+            {"type": "text", "object_relation": "event-kind", "value": "meeting"},
+            {"type": "text", "object_relation": "title", "value": "Ministers meet"},
+            {"type": "datetime", "object_relation": "date", "value": "2026-05-01"},
+            {"type": "float", "object_relation": "latitude", "value": 33.68},
+            {"type": "float", "object_relation": "longitude", "value": 73.05},
+            {
+                "type": "text",
+                "object_relation": "participant",
+                "value": json.dumps({"title": "Minister", "country": "PK"}),
+            },
+        ],
+    )
+
+
+ENGAGEMENT_RELATIONS = st.sampled_from(sorted(misp.template(misp_engagements.OBJECT)["attributes"]))
+
+
+@FUZZ
+@given(
+    extra=st.lists(
+        st.tuples(
+            ENGAGEMENT_RELATIONS,
+            MISP_TYPES,
+            json_scalars | st.text(max_size=300) | json_values.map(json.dumps),
+        ),
+        max_size=6,
+    )
+)
+def test_any_added_engagement_attributes_are_refused_or_read(
+    extra: list[tuple[str, str, Any]],
+) -> None:
+    document = valid_engagement_event()
+    with_attributes(document, extra)
+    parsed = refuses_cleanly(document)
+    if parsed is not None:
+        fields = parsed[0].fields
+        assert parsed[0].model == "engagement"
+        assert -90 <= fields["lat"] <= 90 and -180 <= fields["lon"] <= 180
+        assert all(isinstance(p, dict) for p in fields.get("participants", []))
+        assert all(isinstance(t, str) and len(t) <= 100 for t in fields.get("topics", []))
+
+
+@FUZZ
+@given(index=st.integers(min_value=0, max_value=5), key=ATTRIBUTE_KEYS, value=json_values)
+def test_any_engagement_attribute_field_replaced_by_any_value_is_refused_or_read(
+    index: int, key: str, value: Any
+) -> None:
+    document = valid_engagement_event()
+    document["Event"]["Object"][0]["Attribute"][index][key] = value
+    refuses_cleanly(document)

@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 
 from safepassage.access.principals import SystemActor
 from safepassage.audit.models import AuditRecord
-from safepassage.intel.models import Claim, Incident, Mention, Report
+from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report
 from safepassage.sharing.models import ExternalObject
 from safepassage.sharing.stix import export_bundle
 from safepassage.sharing.stix_import import BundleRejected, import_bundle
 from tests.conftest import World
+from tests.sharing.engagement_data import build as build_engagements
 from tests.sharing.stix_data import build
 from tests.sharing.test_stix_roundtrip import wipe
 
@@ -46,12 +47,22 @@ json_values = st.recursive(
     max_leaves=20,
 )
 stix_types = st.sampled_from(
-    ["incident", "report", "sighting", "identity", "location", "relationship", "bundle", "x-a"]
+    [
+        "incident",
+        "report",
+        "sighting",
+        "identity",
+        "location",
+        "relationship",
+        "bundle",
+        "x-a",
+        "safepassage-engagement",
+    ]
 )
 
 
 def state() -> tuple[int, ...]:
-    models = (Incident, Report, Mention, Claim, ExternalObject, AuditRecord)
+    models = (Incident, Engagement, Report, Mention, Claim, ExternalObject, AuditRecord)
     return tuple(m.objects.count() for m in models)
 
 
@@ -68,6 +79,7 @@ def attempt(data: Any) -> None:
 @pytest.fixture
 def valid_bundle(world: World) -> dict[str, Any]:
     build(world)
+    build_engagements(world)
     bundle = export_bundle(OPERATOR, include_text=True)
     wipe()
     return bundle

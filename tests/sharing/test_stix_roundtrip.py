@@ -8,7 +8,7 @@ import pytest
 import stix2
 
 from safepassage.access.principals import SystemActor
-from safepassage.intel.models import Claim, Incident, Mention, Report, Source
+from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report, Source
 from safepassage.sharing import stix_ids, tlp
 from safepassage.sharing.extension import EXTENSION_ID
 from safepassage.sharing.models import ExternalObject, InstanceIdentity
@@ -35,7 +35,8 @@ def report_content(row: Report) -> dict[str, Any]:
     return values
 
 
-def mention_content(row: Mention) -> dict[str, Any]:
+def mention_fields(row: Mention) -> dict[str, Any]:
+    """What a mention carries of how its report describes the event (incident or engagement)."""
     return {
         "report": row.report.content_hash,
         "index": row.index,
@@ -45,6 +46,12 @@ def mention_content(row: Mention) -> dict[str, Any]:
         "event": row.event,
         "link_score": row.link_score,
         "link_reasons": row.link_reasons,
+    }
+
+
+def mention_content(row: Mention) -> dict[str, Any]:
+    return {
+        **mention_fields(row),
         "incident": content(row.incident) if row.incident else None,
     }
 
@@ -90,9 +97,10 @@ def _local(stix_id: str, kind: str) -> Any:
 
 
 def wipe() -> None:
-    """Empty the incident knowledge base and the sharing identity: a fresh instance."""
+    """Empty the incident knowledge base (engagements too) and the sharing identity."""
     Claim.objects.all().delete()
     Mention.objects.all().delete()
+    Engagement.objects.all().delete()
     Incident.objects.update(merged_into=None)
     Incident.objects.all().delete()
     Report.objects.all().delete()

@@ -1,14 +1,16 @@
-"""Two real Safe Passage instances on loopback sync a day of incidents both ways.
+"""Two real Safe Passage instances on loopback sync a day of incidents and engagements both ways.
 
 Each instance has its own data directory and SQLite database, its own organisations, users and
 tokens, and is served by `safepassage serve` (waitress) on a free loopback port. Each holds a
-day of incidents of every marking; each syncs with the other with `safepassage sync`, holding
-the token the other instance issued to it in an environment variable.
+day of incidents and engagements (meetings) of every marking; each syncs with the other with
+`safepassage sync`, holding the token the other instance issued to it in an environment
+variable.
 
-Checked: CLEAR, GREEN and AMBER incidents cross both ways with their fields intact, and
-AMBER+STRICT and RED never do; article text (personal data) stays home; nothing is echoed back
-to its origin; a second round of syncs changes nothing (no new rows, no audit records but the
-peers' own cursors); a later change crosses as an update of the same incident.
+Checked: CLEAR, GREEN and AMBER incidents and engagements cross both ways with their fields
+intact, and AMBER+STRICT and RED never do; article text and participants' names (personal data)
+stay home; nothing is echoed back to its origin; a second round of syncs changes nothing (no
+new rows, no audit records but the peers' own cursors); a later change crosses as an update of
+the same incident or engagement.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ pytestmark = [pytest.mark.slow]
 SETUP = """
 import datetime, hashlib, json
 from safepassage.accounts.models import ApiToken, User
-from safepassage.intel.models import Claim, Incident, Mention, Report, Source
+from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report, Source
 from safepassage.intel.services.ingest import url_hash
 from safepassage.linking import bands
 from safepassage.linking.blocking import cell_of
@@ -93,6 +95,23 @@ for n, hour in enumerate(HOURS):
     )
     Claim.objects.create(incident=incident, field="deaths", value=n, mention=mention,
                          report=report, start=0, end=len(text))
+    # A meeting the same hour, described by the same report (its second event).
+    talks = Engagement.objects.create(
+        kind="meeting", title=f"{{TAG}}-{{hour:02d}} {{marking}} talks", date=day,
+        date_precision="day", place_name="Islamabad", country="PK",
+        admin1="Islamabad Capital Territory", admin2="Islamabad", lat=33.68, lon=73.05,
+        geo_precision="town", h3_r5=cell_of(33.68, 73.05, "town"), tlp=marking,
+        organisation=me, review_state="confirmed", confidence=0.7, report_count=1,
+        participants=[{{"name": f"{{TAG}} Minister {{n}}", "title": "Minister",
+                        "organisation": ME, "country": "PK"}}],
+        topics=["intelligence_sharing", "movement_security"],
+    )
+    if marking == "red":
+        talks.recipients.add(analyst)
+    Mention.objects.create(
+        report=report, index=1, kind="meeting", confidence=0.8, event={{"kind": "meeting"}},
+        engagement=talks, link_score=0.8, link_reasons=["same day"],
+    )
 print("TOKEN=" + secret)
 """
 
@@ -100,7 +119,7 @@ STATE = """
 import json
 from django.db.models import Count
 from safepassage.audit.models import AuditRecord
-from safepassage.intel.models import Claim, Incident, Mention, Report
+from safepassage.intel.models import Claim, Engagement, Incident, Mention, Report
 from safepassage.sharing.models import ExternalObject, Peer, ShareRecord
 
 incidents = {
@@ -113,24 +132,41 @@ incidents = {
     }
     for i in Incident.objects.select_related("organisation")
 }
+engagements = {
+    e.title: {
+        "tlp": e.tlp, "owner": e.organisation.name if e.organisation else None,
+        "kind": e.kind, "date": e.date.isoformat(), "date_precision": e.date_precision,
+        "place_name": e.place_name, "admin1": e.admin1, "lat": e.lat, "lon": e.lon,
+        "geo_precision": e.geo_precision, "participants": e.participants, "topics": e.topics,
+        "review_state": e.review_state, "confidence": e.confidence,
+        "mentions": e.mentions.count(),
+    }
+    for e in Engagement.objects.select_related("organisation")
+}
+titles = list(Engagement.objects.values_list("title", flat=True))
 places = list(Incident.objects.values_list("place_name", flat=True))
 records = [
     [r.channel, r.object_type, r.object_id, r.tlp, r.partner.name]
     for r in ShareRecord.objects.select_related("partner").order_by("pk")
 ]
-owner_of = dict(Incident.objects.values_list("pk", "organisation__name"))
+owner_of = {
+    "incident": dict(Incident.objects.values_list("pk", "organisation__name")),
+    "engagement": dict(Engagement.objects.values_list("pk", "organisation__name")),
+}
 print("STATE=" + json.dumps({
     "incidents": incidents,
-    "duplicates": len(places) - len(set(places)),
+    "engagements": engagements,
+    "duplicates": len(places) - len(set(places)) + len(titles) - len(set(titles)),
     "reports": {r.title: r.text for r in Report.objects.all()},
     "counts": {
         "incident": Incident.objects.count(), "report": Report.objects.count(),
         "mention": Mention.objects.count(), "claim": Claim.objects.count(),
         "external": ExternalObject.objects.count(), "share": ShareRecord.objects.count(),
+        "engagement": Engagement.objects.count(),
     },
     "records": records,
     "record_owners": [
-        [r[0], owner_of.get(r[2])] for r in records if r[1] == "incident"
+        [r[0], owner_of[r[1]].get(r[2])] for r in records if r[1] in owner_of
     ],
     "audit_seq": AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first(),
     "peer": list(Peer.objects.values_list("last_status", "last_message"))[0],
@@ -272,6 +308,16 @@ def _content(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "owner"}
 
 
+def _own_engagements(state: dict[str, Any], tag: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in state["engagements"].items() if k.startswith(f"{tag}-")}
+
+
+def _nameless(row: dict[str, Any]) -> dict[str, Any]:
+    """An engagement as it crosses without personal data: participants without names."""
+    people = [{k: v for k, v in p.items() if k != "name"} for p in row["participants"]]
+    return _content(row) | {"participants": people}
+
+
 def test_two_instances_sync_a_day_of_incidents_both_ways_and_a_second_sync_changes_nothing(
     pair: tuple[Instance, Instance], tmp_path: Path
 ) -> None:
@@ -322,6 +368,23 @@ def test_two_instances_sync_a_day_of_incidents_both_ways_and_a_second_sync_chang
         assert outgoing == {mine}
         assert incoming == {theirs}
         assert not [r for r in here["records"] if r[3] in ("amber+strict", "red")]
+        # Engagements: exactly the shareable ones crossed, intact but for participants' names
+        # (personal data the agreement does not let cross), each with its report's mention.
+        got = _own_engagements(here, tag_there)
+        had = _own_engagements(there, tag_there)
+        assert set(got) == set(_shared(had))
+        assert len(got) == len(received)
+        for title, row in got.items():
+            assert _content(row) == _nameless(had[title]), title
+            assert row["owner"] == had[title]["owner"]
+            assert row["mentions"] == 1, title
+            assert all(p["title"] == "Minister" for p in row["participants"])
+        assert not [e for e, row in got.items() if row["tlp"] in ("amber+strict", "red")]
+        assert _own_engagements(here, tag_here) == _own_engagements(
+            before_a if tag_here == "A" else before_b, tag_here
+        )
+        kinds = {r[1] for r in here["records"]}
+        assert {"incident", "engagement", "report"} <= kinds
 
     # Round two: both sync again. Nothing changes but the peers' cursors and status.
     seq_a, seq_b = one_a["audit_seq"], one_b["audit_seq"]
@@ -332,6 +395,7 @@ def test_two_instances_sync_a_day_of_incidents_both_ways_and_a_second_sync_chang
     for one, two in ((one_a, two_a), (one_b, two_b)):
         assert two["counts"] == one["counts"]
         assert two["incidents"] == one["incidents"]
+        assert two["engagements"] == one["engagements"]
         assert two["records"] == one["records"]
     assert set(a.audit_since(seq_a)) == {"sharing.peer"}
     assert set(b.audit_since(seq_b)) == {"sharing.peer"}
@@ -348,6 +412,19 @@ def test_two_instances_sync_a_day_of_incidents_both_ways_and_a_second_sync_chang
     assert three_b["incidents"]["A-04 amber"]["deaths"] == 40
     assert three_b["counts"]["incident"] == two_b["counts"]["incident"]
     assert three_b["duplicates"] == 0
+
+    # ... and so does a change to an engagement on B, on A: the same engagement, updated.
+    change = (
+        "from safepassage.intel.models import Engagement\n"
+        "row = Engagement.objects.get(title='B-14 amber talks')\n"
+        "row.topics = ['joint_exercise']\nrow.save()\nprint('DONE=1')"
+    )
+    b.shell(change, "DONE=")
+    b.run("sync", extra_env=b_env)
+    three_a = a.state()
+    assert three_a["engagements"]["B-14 amber talks"]["topics"] == ["joint_exercise"]
+    assert three_a["counts"]["engagement"] == two_a["counts"]["engagement"]
+    assert three_a["duplicates"] == 0
 
 
 def test_a_peer_with_a_bad_token_is_refused_and_nothing_crosses(

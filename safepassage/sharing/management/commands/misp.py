@@ -26,14 +26,16 @@ from safepassage.sharing.services import PartnerReader
 
 
 class Command(AuditedCommand):
-    help = "Export or import MISP events of physical incidents."
+    help = "Export or import MISP events of physical incidents and engagements."
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="Write MISP events (stdout by default).")
         export.add_argument("--for", dest="partner", help="Partner organisation (name or id).")
-        export.add_argument("--since", help="Only incidents updated at or after (ISO 8601).")
+        export.add_argument(
+            "--since", help="Only incidents and engagements updated at or after (ISO 8601)."
+        )
         export.add_argument("--output", "-o", help="Write to this file instead of stdout.")
         imp = sub.add_parser("import", help="Import a MISP JSON file ('-' for stdin).")
         imp.add_argument("file")

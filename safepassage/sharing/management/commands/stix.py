@@ -29,14 +29,16 @@ from safepassage.sharing.stix_import import MAX_BYTES, BundleRejected, import_bu
 
 
 class Command(AuditedCommand):
-    help = "Export or import STIX 2.1 bundles of incidents, reports and sightings."
+    help = "Export or import STIX 2.1 bundles of incidents, engagements, reports and sightings."
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="Write a bundle (stdout by default).")
         export.add_argument("--for", dest="partner", help="Partner organisation (name or id).")
-        export.add_argument("--since", help="Only incidents updated at or after (ISO 8601).")
+        export.add_argument(
+            "--since", help="Only incidents and engagements updated at or after (ISO 8601)."
+        )
         export.add_argument(
             "--text", action="store_true", help="Carry article text (personal data)."
         )
@@ -65,7 +67,8 @@ class Command(AuditedCommand):
             record_export(export, partner, channel="export", actor=self.user)
         write_output(self, options["output"], text)
         self.stderr.write(
-            f"{len(export.rows)} incidents and reports, marked {tlp.label(export.marking)}."
+            f"{len(export.rows)} incidents, engagements and reports, marked "
+            f"{tlp.label(export.marking)}."
         )
 
     def _import(self, options: dict[str, Any]) -> None:

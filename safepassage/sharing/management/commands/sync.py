@@ -25,7 +25,7 @@ from safepassage.sharing.sync import sync_all
 
 
 class Command(AuditedCommand):
-    help = "Sync incidents with peer instances (pull and push), list peers or add one."
+    help = "Sync incidents and engagements with peers (pull and push), list peers or add one."
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
