@@ -41,7 +41,7 @@ GROUP_ALIASES: dict[str, tuple[str, ...]] = {
         r"Daesh",
     ),
     "Lashkar-e-Jhangvi": (r"Lashkar-e-Jhangvi", r"Lashkar-i-Jhangvi", r"LeJ"),
-    "Lashkar-e-Taiba": (r"Lashkar-e-Tai?yy?ba", r"LeT"),
+    "Lashkar-e-Taiba": (r"Lashkar-[ei]-T(?:ai|a|o)y?y?[ia]?ba", r"LeT"),
     "Jaish-e-Mohammed": (r"Jaish-e-Moh?amm?[ae]d", r"JeM"),
     "Jamaat-ul-Ahrar": (r"Jamaat-ul-Ahrar", r"Jamat-ul-Ahrar", r"JuA"),
     "Lashkar-e-Islam": (r"Lashkar-e-Islam",),
@@ -78,6 +78,15 @@ _OWN_VOICE = re.compile(
     r"kidnapped|abducted|ambushed|been\s+behind|was\s+behind|were\s+behind)\b",
     re.IGNORECASE,
 )
+#: A group's spokesman telling who did it: "a spokesman for the Taliban in Swat told reporters
+#: that the TTP had carried out the attack" is the group's own claim.
+_SPOKESMAN_FOR = re.compile(
+    r"\b(?:spokes(?:man|woman|person)|spoke|speaks|speaking)\s+for\s+(?:the\s+)?$", re.IGNORECASE
+)
+_DID_IT = re.compile(
+    r"\b(?:carried\s+out|was\s+behind|were\s+behind|responsib\w*|staged|conducted)\b",
+    re.IGNORECASE,
+)
 #: Suspicion words; "suspect" as a person ("the suspects belonged to", "arrested a suspect") is
 #: not a suspicion about who did it.
 _SUSPECTED = re.compile(
@@ -92,8 +101,10 @@ _SUSPECTED = re.compile(
 #: Attributing authorities, canonicalised. Province prefixes are read from the text.
 _AUTHORITY = re.compile(
     r"(?P<prov>Khyber Pakhtunkhwa|KP|KPK|Balochistan|Sindh|Punjab)?\s*(?:'s\s+)?"
+    r"(?:(?P<nat>Indian|Afghan|Iranian|Chinese)\s+)?"
     r"(?P<body>Counter[- ]Terrorism Department|CTD|police|Inter-Services Public Relations|ISPR|"
-    r"military|army|Interior Ministry|Ministry of Interior|Foreign Office|officials|government)\b",
+    r"military|army|Interior Ministry|Ministry of Interior|Foreign Office|officials|government|"
+    r"Levies|Frontier Corps|Rangers)\b",
     re.IGNORECASE,
 )
 _PROVINCES = {
@@ -118,6 +129,16 @@ _BODIES = {
     "foreign office": "Foreign Office",
     "officials": "officials",
     "government": "government",
+    "levies": "Levies",
+    "frontier corps": "Frontier Corps",
+    "rangers": "Rangers",
+}
+#: A foreign force or government named by its nationality: "an Indian army officer blamed ...".
+_FOREIGN_BODIES = {
+    "army": "Army",
+    "military": "Army",
+    "police": "police",
+    "government": "government",
 }
 
 
@@ -132,7 +153,8 @@ _GROUP_SAYS = re.compile(
 _GROUP_DENIES = re.compile(
     r"(?:\s*\([A-Z]+\))?(?:\s+spokes(?:man|woman|person)(?:\s+[A-Z][\w-]*){0,3})?"
     r"(?:,[^,.;]{0,110},)?,?\s+(?:later\s+|also\s+|quickly\s+)?"
-    r"(?:(?:said|says|stated)\s+(?:that\s+)?(?:it|the\s+group|its\s+fighters)\s+"
+    r"(?:(?:said|says|stated)\s+(?:(?:in|on|through)\s+(?:a|an|the)\s+[\w-]+(?:\s+[\w-]+)?\s+)?"
+    r"(?:that\s+)?(?:it|the\s+group|its\s+fighters)\s+"
     r"(?:had\s+no|has\s+no|was\s+not|were\s+not|played\s+no|had\s+nothing|did\s+not)"
     r"|denied|denies|distanced)\b",
     re.IGNORECASE,
@@ -182,6 +204,9 @@ _AFFILIATE_BEFORE = re.compile(
     r"front)\s+(?:to|with|of|for|by)\s+(?:the\s+)?$"
     # "a faction that has split from and rejoined the Pakistani Taliban" (but "a local
     # faction of the TTP" is the TTP).
+    # "a former commander of the banned Lashkar-e-Taiba": the victim's past, not the attacker.
+    r"|\bformer\s+[\w-]+(?:\s+[\w-]+)?\s+(?:of|with|in)\s+(?:the\s+)?"
+    r"(?:banned\s+|outlawed\s+|proscribed\s+|defunct\s+)?$"
     r"|\b(?:split|splintered|broke\s+away|broken\s+away)\b[^.;,]{0,40}?"
     r"\b(?:from|rejoined)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -230,6 +255,10 @@ def _authority(sentence: str) -> str | None:
         body = _BODIES.get(re.sub(r"\s+", " ", match.group("body").lower()))
         if body is None:
             continue
+        nationality = match.group("nat")
+        foreign = _FOREIGN_BODIES.get(match.group("body").lower())
+        if nationality and foreign:
+            return f"{nationality.capitalize()} {foreign}"
         prov = match.group("prov")
         if prov and body in ("Counter-Terrorism Department", "Police"):
             return f"{_PROVINCES[prov.lower()]} {body}"
@@ -240,9 +269,19 @@ def _authority(sentence: str) -> str | None:
 
 _UNKNOWN_CLAIMANT = re.compile(
     r"(?<![\w'’-])(?P<name>(?:[A-Z][\w'’-]+\s+){0,4}[A-Z][\w'’-]+)(?:\s*\([A-Z]+\))?"
-    r"(?:,\s+(?:an?|the)\s+[^,.;]{3,60},)?\s+(?:has\s+|had\s+|later\s+)?claimed\s+"
-    r"(?:responsibility|the\s+(?:attack|bombing|blast|ambush|killing|assault|abduction|kidnapping))\b"
+    r"(?:,\s+(?:an?|the)\s+[^,.;]{3,60},)?\s+(?:has\s+|had\s+|later\s+)?"
+    r"(?:claimed\s+(?:responsibility|the\s+(?:attack|bombing|blast|ambush|killing|assault|"
+    r"abduction|kidnapping))"
+    # "Jaish-e-Fursan-e-Muhammad, a little-known group, said it had carried out the attack"
+    r"|said\s+(?:that\s+)?it\s+(?:had\s+|has\s+)?(?:carried\s+out|was\s+behind|staged))\b"
 )
+#: A group the table does not know, blamed by an authority: "Police blamed the Teghani gang".
+_UNKNOWN_BLAMED = re.compile(
+    r"\b(?:blamed|suspected|accused)\s+(?:the\s+)?"
+    r"(?P<name>(?:[A-Z][\w'’-]+\s+){1,3}(?:gang|group|network|faction|outfit))\b"
+)
+#: The second of two clauses that may give different relations.
+_OTHER_CLAUSE = re.compile(r",\s+(?:while|whereas|but)\s+")
 _NOT_GROUP_WORDS = frozenset(
     "The A An No Nobody None Police Officials Authorities He She It They We Militants Gunmen "
     "Insurgents Attackers Nobody Someone Another Later Earlier".split()
@@ -254,12 +293,30 @@ def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
     found = find_groups(text, start, end)
     denied = {name for _s, e, name in found if _GROUP_DENIES.match(text, e, min(end, e + 150))}
     groups = [group for group in found if group[2] not in denied]
+    clause = _OTHER_CLAUSE.search(text, start, end)
+    if clause is not None:
+        # "X claimed the attack, while an army officer blamed Y": each clause its own relation.
+        first = perpetrators_in(text, start, clause.start())
+        second = perpetrators_in(text, clause.end(), end)
+        if first and second:
+            return first + [p for p in second if p["name"] not in {q["name"] for q in first}]
     if not found:
         unknown = _UNKNOWN_CLAIMANT.search(text, start, end)
-        if unknown is not None and unknown.group("name").split()[0] not in _NOT_GROUP_WORDS:
+        name = unknown.group("name").removeprefix("The ") if unknown is not None else ""
+        if name and name.split()[0] not in _NOT_GROUP_WORDS:
             # A group the table does not know, named as the claimant: "Ittehad-ul-Mujahideen
             # Pakistan, an alliance of militant factions, claimed the attack".
-            return [{"name": unknown.group("name"), "relation": "claimed", "by": None}]
+            return [{"name": name, "relation": "claimed", "by": None}]
+        blamed = _UNKNOWN_BLAMED.search(text, start, end)
+        if blamed is not None and blamed.group("name").split()[0] not in _NOT_GROUP_WORDS:
+            relation = "suspected" if blamed.group(0).startswith("suspected") else "attributed"
+            return [
+                {
+                    "name": blamed.group("name"),
+                    "relation": relation,
+                    "by": _authority(text[start:end]),
+                }
+            ]
     if not groups:
         return []
     sentence = text[start:end]
@@ -271,7 +328,11 @@ def perpetrators_in(text: str, start: int, end: int) -> list[dict[str, Any]]:
     if "Taliban" in names and "Tehrik-i-Taliban Pakistan" in names:
         names.remove("Taliban")
     negated = bool(_NO_CLAIM.search(sentence))
-    group_speaks = any(_GROUP_SAYS.match(text, e, min(end, e + 150)) for _s, e, _n in groups)
+    group_speaks = any(_GROUP_SAYS.match(text, e, min(end, e + 150)) for _s, e, _n in groups) or (
+        any(_SPOKESMAN_FOR.search(text, max(start, s - 30), s) for s, _e, _n in found)
+        and bool(_DID_IT.search(sentence))
+        and not negated
+    )
     if (
         group_speaks
         or _OWN_VOICE.search(sentence)

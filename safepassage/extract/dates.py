@@ -228,9 +228,14 @@ _WHEN_AFTER = re.compile(r",?\s+when\b")
 _ARRIVAL_BEFORE = re.compile(r"\barriv(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*\Z", re.IGNORECASE)
 
 
-def _days_later(match: re.Match[str], previous: date | None) -> tuple[str | None, str | None]:
-    """Resolve "two days later", "a day earlier", "the next day" against the day-precision
-    date told before it in the text."""
+def _days_later(
+    match: re.Match[str], previous: date | None, coarser: tuple[str, str] | None = None
+) -> tuple[str | None, str | None]:
+    """Resolve "two days later", "a day earlier", "the next day" against the date told before
+    it in the text: a day moves by the count; a month or year told last ("in December 2022, ...
+    The siege ended two days later") is kept at its own precision, as the day is unknown."""
+    if coarser is not None:
+        return coarser
     if previous is None:
         return None, None
     count_word = (match.group("later_n") or "one").lower()
@@ -250,12 +255,13 @@ def find_dates(
     """
     mentions: list[DateMention] = []
     previous: date | None = None
+    coarser: tuple[str, str] | None = None
     for match in _DATE_PATTERN.finditer(text, start, len(text) if end is None else end):
         if not _names_capitalised(match):
             continue
         value, precision, weak, past = _resolve(match, base)
         if match.group("later"):
-            value, precision = _days_later(match, previous)
+            value, precision = _days_later(match, previous, coarser)
         if weak and _WHEN_AFTER.match(text, match.end()):
             weak = False
         surface = match.group(0).strip()
@@ -263,7 +269,9 @@ def find_dates(
         if _ARRIVAL_BEFORE.search(text, max(0, offset - 50), offset):
             weak = True
         if value is not None and precision == "day":
-            previous = date.fromisoformat(value)
+            previous, coarser = date.fromisoformat(value), None
+        elif value is not None and precision in ("month", "year") and not weak:
+            coarser = (value, precision)
         mentions.append(
             DateMention(offset, offset + len(surface), surface, value, precision, weak, past)
         )

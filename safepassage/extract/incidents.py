@@ -106,7 +106,7 @@ _ARREST_ONLY = re.compile(r"\b(?:arrest\w*|apprehended|detained)\b", re.IGNORECA
 _RESPONSIBILITY = re.compile(
     r"\b(?:claim\w*|responsib\w*|blam\w*|behind|attribut\w*|accus\w*|suspect\w*|"
     r"carried\s+out|involv\w*|linked\s+to|planned|planted|its\s+(?:fighters|men|members)|"
-    r"pointed\s+to|points?\s+to|belong\w*)\b",
+    r"pointed\s+to|points?\s+to|belong\w*|described\s+as|identified\s+as|members\s+of)\b",
     re.IGNORECASE,
 )
 _HABITUAL_BEFORE = re.compile(
@@ -174,6 +174,13 @@ _SINCE_OPERATION = re.compile(
 _PLANNED = re.compile(
     r"\b(?:plan(?:s|ned|ning)?|plot(?:s|ted|ting)?|conspiracy|bid)\s+to\s+(?:attack|bomb|target|"
     r"kill|strike|blow\s+up|kidnap|abduct|assassinate)\b[^.;,]*",
+    re.IGNORECASE,
+)
+#: "... had carried out the attack to avenge an air strike in Bajaur last week": the motive is
+#: another, earlier event.
+_MOTIVE = re.compile(
+    r"(?P<cut>,?\s+(?:to\s+avenge|in\s+(?:retaliation|revenge|response)\s+(?:for|to)|"
+    r"as\s+(?:revenge|retaliation)\s+for)\s+(?:an?|the)\s)",
     re.IGNORECASE,
 )
 #: Twin attacks told in one sentence: "bombs hit two markets, one in A and the other in B"
@@ -373,6 +380,12 @@ def _mentions(analysis: Analysis, index: int) -> list[Mention]:
     found = [_mention(analysis, index, span) for span in spans]
     if len(found) == 2 and (found[0] is None or found[0].kind != "security_operation"):
         found = [_mention(analysis, index)]
+    motive = _MOTIVE.search(analysis.text, start, end)
+    if split is None and motive is not None:
+        cut = motive.start("cut")
+        first = _mention(analysis, index, (start, cut))
+        if first is not None:
+            found = [first, _mention(analysis, index, (cut, end))]
     return [m for m in found if m is not None]
 
 
@@ -426,8 +439,9 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
     if attack_type is None and operation is None and not dead and death is not None:
         # "Commander of banned group killed in tribal area": a death with no count.
         attack_type, anchor = "unknown", start + death.start()
-    if attack_type is None and operation is None and not dead and figures:
-        # "Two other officers were wounded.": injuries of the event before.
+    if attack_type is None and operation is None and figures and all(f.total == 0 for f in dead):
+        # "Two other officers were wounded.", "No one was hurt, but the train was held at Sibi":
+        # the toll of the event before; a place beside it is not another scene.
         return Mention(index, start, end, start, None, None, None, None, figures, [], [])
     if attack_type is None and operation is None and not dead:
         perpetrators = perpetrators_in(text, start, end)
@@ -443,6 +457,19 @@ def _mention(analysis: Analysis, index: int, span: tuple[int, int] | None = None
         return None
     # A toll with no trigger word ("Two soldiers also died") says nothing of the kind.
     kind: str | None = "attack" if attack_type is not None or operation is not None else None
+    if (
+        operation is not None
+        and attack_type is None
+        and _ARREST_ONLY.fullmatch(operation.group(0))
+        and not dead
+        and not analysis.dates_in(start, end)
+        and _RESPONSIBILITY.search(sentence)
+    ):
+        perpetrators = perpetrators_in(text, start, end)
+        if perpetrators:
+            # "police suspected ISKP and two suspects had been detained": the inquiry into the
+            # attack just told, not an operation of its own.
+            return Mention(index, start, end, start, None, None, None, None, [], perpetrators, [])
     if operation is not None and attack_type in (None, "unknown", "armed_assault"):
         kind = "security_operation"
         if _ARREST_ONLY.fullmatch(operation.group(0)) and attack_type is not None:
@@ -541,7 +568,9 @@ def _fronted_full_date(analysis: Analysis, mention: Mention) -> bool:
 
 
 def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
-    if a is None or b is None or a.place is None or b.place is None:
+    """Whether place ``a`` (a new mention's) may be a place of the event at ``b``; a weak ``a``
+    (where the wounded or the bodies were taken) never names another scene."""
+    if a is None or b is None or a.place is None or b.place is None or a.weak:
         return True
     pa, pb = a.place, b.place
     if pa.id == pb.id:

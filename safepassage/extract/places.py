@@ -132,7 +132,7 @@ _LOCATIVE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SPEAKER_IN_BEFORE = re.compile(
-    r"\b(?:officials?|police|authorities|sources?|analysts?|residents|diplomats?|reporters?|"
+    r"\b(?:officials?|police|(?:police\s+)?officers?|authorities|sources?|analysts?|residents|diplomats?|reporters?|"
     r"spokesm[ae]n|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )
@@ -149,7 +149,11 @@ _INSTITUTION_IN_BEFORE = re.compile(
 )
 #: "officials in Urumqi said", "police in Quetta told reporters": a speaker (not "an attack
 #: on police in Quetta").
-_SPEECH_AFTER = re.compile(rf"[^.;\n]{{0,40}}?\b{SPEECH_VERBS}\b", re.IGNORECASE)
+_SPEECH_AFTER = re.compile(
+    # "put the number of dead at five" gives a figure as a statement does.
+    rf"[^.;\n]{{0,40}}?\b(?:{SPEECH_VERBS}|puts?\s+the\s+(?:death\s+)?(?:toll|number|figure))\b",
+    re.IGNORECASE,
+)
 _JOURNEY_BEFORE = re.compile(
     r"\b(?:returning|returned|coming|travell?ing|travell?ed|heading|headed|bound|going|"
     r"on\s+(?:their|its|his|her)\s+way|en\s+route)\s+(?:from|to|for)\s+(?:[\w'’-]+\s+){0,5}$"
@@ -158,13 +162,21 @@ _JOURNEY_BEFORE = re.compile(
     r"(?:the\s+)?$"
     # "wounded ... and taken to a hospital in Quetta", "flown by helicopter to Karachi": where
     # the wounded were treated.
-    r"|\b(?:taken|rushed|shifted|moved|brought|flown|airlifted|evacuated|referred)\s+"
+    r"|\b(?:taken|rushed|shifted|moved|brought|flown|airlifted|evacuated|referred|sent)\s+"
     r"(?:by\s+\w+\s+)?to\s+(?:(?:a|the)\s+(?:[\w'’-]+\s+){0,3}(?:hospitals?|clinic|"
     r"centre|center|facility)\s+in\s+)?$",
     re.IGNORECASE,
 )
-#: "a Quetta-bound train": where it was going, not where it was.
-_BOUND_AFTER = re.compile(r"[-‑]bound\b", re.IGNORECASE)
+#: "Lashkar-e-Taiba, which he said operated from across the Line of Control near Rawalakot",
+#: "fighters based in Khost": where a group is based, not the scene (but a raid "on a hideout
+#: in Manghopir" is).
+_BASE_BEFORE = re.compile(
+    r"\b(?:operat(?:es|ed|ing)|based)\s+(?:from|in|inside)\b[^.;,]{0,50}$",
+    re.IGNORECASE,
+)
+#: "a Quetta-bound train": where it was going, not where it was; "a dozen wounded still in
+#: Quetta hospitals": where the wounded are treated.
+_BOUND_AFTER = re.compile(r"[-‑]bound\b|\s+hospitals\b", re.IGNORECASE)
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:residents?|natives?|hailing|belonging|hailed|originally)\s+(?:from|of|to)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -250,7 +262,8 @@ def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     speaker_in = _SPEAKER_IN_BEFORE.search(before)
     # "police in Quetta" may be the target ("an attack on police in Quetta"), not a speaker.
     speaker = speaker_in is not None and (
-        not speaker_in.group(0).lower().startswith("police") or bool(_SPEECH_AFTER.match(after))
+        not speaker_in.group(0).lower().startswith(("police", "officer"))
+        or bool(_SPEECH_AFTER.match(after))
     )
     # "the Taliban government in Kabul said", "the embassy in Islamabad confirmed": where the
     # statement was made (but "an attack on the embassy in Kabul" is the scene).
@@ -316,7 +329,12 @@ def collect_mentions(
         journey = bool(_JOURNEY_BEFORE.search(text[max(0, start - 80) : start])) or bool(
             _BOUND_AFTER.match(text, end)
         )
-        weak = named_after or journey or bool(_RELATIVE_BEFORE.search(before))
+        weak = (
+            named_after
+            or journey
+            or bool(_RELATIVE_BEFORE.search(before))
+            or bool(_BASE_BEFORE.search(text, max(0, start - 80), start))
+        )
         mentions.append(
             PlaceMention(
                 start, end, surface, cache[key], locative and not weak, modifier, weak=weak

@@ -193,3 +193,82 @@ def test_blame_for_a_campaign_does_not_attach_to_the_next_attack(extract: Extrac
     )
     events = [e for e in extract(text, published="2025-05-22")["events"] if e["kind"] == "attack"]
     assert _perpetrators(events[0]) == {("Islamic State Khorasan Province", "claimed")}
+
+
+def test_an_authority_names_a_group_by_describing_the_attackers(extract: Extract) -> None:
+    text = (
+        "Four soldiers were martyred when militants attacked a post in Shewa on Monday, the "
+        "military said. The ISPR said the attackers, whom it described as members of the "
+        "Tehreek-e-Taliban Pakistan, had come from Afghanistan."
+    )
+    event = main_event(extract(text, published="2024-01-16"))
+    assert {(p["name"], p["relation"], p["by"]) for p in event["perpetrators"]} == {
+        ("Tehrik-i-Taliban Pakistan", "attributed", "Inter-Services Public Relations")
+    }
+
+
+def test_a_spokesman_for_a_group_naming_the_doer_is_a_claim() -> None:
+    text = (
+        "A spokesman for the Taliban in Bajaur said by phone that the Tehrik-i-Taliban Pakistan "
+        "had carried out the bombing."
+    )
+    assert perpetrators_in(text, 0, len(text)) == [
+        {"name": "Tehrik-i-Taliban Pakistan", "relation": "claimed", "by": None}
+    ]
+
+
+def test_levies_rangers_and_foreign_forces_are_authorities() -> None:
+    for sentence, by in (
+        ("A Levies official said they suspected the BLF.", "Levies"),
+        ("The Rangers blamed the Sindhudesh Revolutionary Army.", "Rangers"),
+        ("An Indian army officer blamed Jaish-e-Mohammed.", "Indian Army"),
+    ):
+        (found,) = perpetrators_in(sentence, 0, len(sentence))
+        assert found["by"] == by, sentence
+
+
+def test_two_clauses_give_two_relations() -> None:
+    text = (
+        "The Kashmir Tigers, a little-known group, claimed the ambush, while an Indian army "
+        "officer blamed Lashkar-e-Taiba."
+    )
+    assert perpetrators_in(text, 0, len(text)) == [
+        {"name": "Kashmir Tigers", "relation": "claimed", "by": None},
+        {"name": "Lashkar-e-Taiba", "relation": "attributed", "by": "Indian Army"},
+    ]
+
+
+def test_common_spellings_of_lashkar_e_taiba() -> None:
+    for spelling in ("Lashkar-e-Taiba", "Lashkar-e-Tayyiba", "Lashkar-i-Toiba", "LeT"):
+        sentence = f"Police blamed {spelling} for the attack."
+        assert [p["name"] for p in perpetrators_in(sentence, 0, len(sentence))] == [
+            "Lashkar-e-Taiba"
+        ]
+
+
+def test_unknown_groups_that_say_they_did_it_or_are_blamed() -> None:
+    said = "Jaish-e-Fursan, a little-known group, said it had carried out the attack."
+    assert perpetrators_in(said, 0, len(said)) == [
+        {"name": "Jaish-e-Fursan", "relation": "claimed", "by": None}
+    ]
+    blamed = "Police blamed the Jatoi gang and said the men had asked for a ransom."
+    assert perpetrators_in(blamed, 0, len(blamed)) == [
+        {"name": "Jatoi gang", "relation": "attributed", "by": "Police"}
+    ]
+
+
+def test_a_denial_told_in_a_message_is_no_claim() -> None:
+    text = (
+        "A spokesman for the TTP said in a short statement that the group had no link with "
+        "the kidnapping."
+    )
+    assert perpetrators_in(text, 0, len(text)) == []
+
+
+def test_a_victims_former_group_is_not_the_perpetrator(extract: Extract) -> None:
+    text = (
+        "Gunmen shot dead a former commander of the banned Hizbul Mujahideen outside his home "
+        "in Muzaffarabad on Tuesday, police said."
+    )
+    event = main_event(extract(text, published="2023-03-01"))
+    assert event["perpetrators"] == []
