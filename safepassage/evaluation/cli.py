@@ -1,5 +1,5 @@
 """``safepassage eval``: score the extractor against the seed, corpus, held-out (holdout,
-holdout_b, holdout_c, holdout_d) and UCDP gold sets.
+holdout_b, holdout_c, holdout_d, holdout_e) and UCDP gold sets.
 
 Exit codes: 0 when every requested threshold (and, with ``--require-targets``, every target) is
 met; 1 when one is not; 2 for misuse of the command line; 3 when the evaluation cannot run (a
@@ -35,7 +35,16 @@ from safepassage.evaluation.runner import ExtractorUnavailable, read_predictions
 from safepassage.evaluation.scoring import SetScore, score_set
 from safepassage.evaluation.ucdp import PUBLISHED_POLICIES, load_ucdp
 
-GOLD_SETS = ("seeds", "corpus", "holdout", "holdout_b", "holdout_c", "holdout_d", "ucdp")
+GOLD_SETS = (
+    "seeds",
+    "corpus",
+    "holdout",
+    "holdout_b",
+    "holdout_c",
+    "holdout_d",
+    "holdout_e",
+    "ucdp",
+)
 UCDP_FILE = "ucdp_pakistan_dev.csv"
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 
@@ -58,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="safepassage eval",
         description=(
             "Score extraction field by field against gold sets "
-            "(seeds, corpus, holdout, holdout_b, holdout_c, holdout_d, ucdp)."
+            "(seeds, corpus, holdout, holdout_b, holdout_c, holdout_d, holdout_e, ucdp)."
         ),
     )
     parser.add_argument(
@@ -66,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="SET",
         help=(
-            "gold sets to run: seeds, corpus, holdout, holdout_b, holdout_c, holdout_d, ucdp "
+            "gold sets to run: seeds, corpus, holdout, holdout_b, holdout_c, holdout_d, holdout_e, ucdp "
             "(default: all)"
         ),
     )
@@ -135,9 +144,9 @@ def _load(
         return limit_set(load_corpus(gold_dir / "corpus"), args.limit)
     if name == "holdout":
         return limit_set(load_holdout(gold_dir / "holdout"), args.limit)
-    if name in ("holdout_b", "holdout_c", "holdout_d"):
-        # Later blind sets, same layout as the holdout (holdout_d is kept for measurement
-        # only; holdout_b and holdout_c are development sets now; see eval/README.md).
+    if name in ("holdout_b", "holdout_c", "holdout_d", "holdout_e"):
+        # Later blind sets, same layout as the holdout (holdout_e is kept for measurement
+        # only; the others are development sets now; see eval/README.md).
         return limit_set(load_document_set(gold_dir / name, name), args.limit)
     return load_ucdp(data_dir / UCDP_FILE, args.ucdp_published, args.limit)
 
