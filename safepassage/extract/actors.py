@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from safepassage.extract.casualties import nationality_of
+from safepassage.extract.lexicon import SPEECH_VERBS
 
 #: Canonical group names and the spellings that refer to them.
 GROUP_ALIASES: dict[str, tuple[str, ...]] = {
@@ -176,10 +177,11 @@ def find_groups(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             continue  # "killing two Taliban fighters": the group lost people
         if _AUTHORITY_AFTER.match(text, match.end(), end):
             continue  # "Taliban officials said", "a Taliban checkpoint": a government, a target
-        if _SPOKESMAN_AFTER.match(text, match.end(), end) and not _OWNS_ATTACK.search(
-            text, start, end
-        ):
-            continue  # "a Taliban spokesman for the province said": a speaker only
+        if (
+            _SPOKESMAN_AFTER.match(text, match.end(), end)
+            or _SPEAKS_AFTER.match(text, match.end(), end)
+        ) and not _OWNS_ATTACK.search(text, start, end):
+            continue  # "a Taliban spokesman for the province said", "Taliban say 27 killed"
         index = int(next(key for key, value in match.groupdict().items() if value)[1:])
         found.append((match.start(), match.end(), _GROUP_NAMES[index]))
     return found
@@ -213,6 +215,12 @@ _AFFILIATE_BEFORE = re.compile(
 )
 #: "a Taliban spokesman for the province said": the group's official reports, not a claim.
 _SPOKESMAN_AFTER = re.compile(r"\s+spokes(?:man|woman|person)\b", re.IGNORECASE)
+#: "Taliban say 27 killed": the group (a government here) gives a toll; it does not claim.
+_SPEAKS_AFTER = re.compile(
+    rf"\s+(?:{SPEECH_VERBS}|say)\s+(?:that\s+)?(?:at\s+least\s+|only\s+)?"
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?)\b",
+    re.IGNORECASE,
+)
 _OWNS_ATTACK = re.compile(
     r"\b(?:claim\w*|responsib\w*|carried\s+out|behind|blam\w*|accus\w*|attribut\w*|"
     r"suspect\w*|belong\w*)\b",

@@ -71,7 +71,8 @@ _PLURAL_NOUNS = (
     r"children|boys|girls|cadets|recruits|vaccinators|health\s+workers|bodies|climbers|"
     r"mountaineers|porters|cooks|crew\s+members|surveyors|watchmen|guests|visitors|customers|"
     r"patients|nurses|supervisors|managers|translators|pilots|conductors|mourners|devotees|"
-    r"commuters|travell?ers|truckers|hostages|" + _PERPETRATOR_NOUNS
+    r"commuters|travell?ers|truckers|hostages|assistants|aides|colleagues|companions|helpers|"
+    r"co-drivers|sons|brothers|nephews|cousins|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
     "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
@@ -84,7 +85,7 @@ _SINGULAR_NOUNS = (
     r"aid\s+worker|schoolteacher|businessman|passer-by|bystander|worshipper|climber|"
     r"mountaineer|porter|cook|surveyor|watchman|chowkidar|guest|visitor|customer|patient|nurse|"
     r"supervisor|manager|foreman|translator|pilot|conductor|mourner|commuter|travell?er|trucker|"
-    r"hostage|"
+    r"hostage|assistant|aide|colleague|companion|helper|co-driver|son|brother|nephew|cousin|"
     "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
     "fighter|kidnapper|suspect"
 )
@@ -102,7 +103,7 @@ _ITEM_TAIL = re.compile(
 )
 # "(?!-)": "a Chinese-run plant" names no Chinese person.
 _SINGULAR_ITEM = re.compile(
-    rf"\b(?:their|his|her|its|a|an|one|the)\s+(?P<mods>{_MODIFIER}{{0,3}})"
+    rf"\b(?:[Tt]heir|[Hh]is|[Hh]er|[Ii]ts|a|an|[Oo]ne|the)\s+(?P<mods>{_MODIFIER}{{0,3}})"
     rf"(?P<noun>{_SINGULAR_NOUNS})\b(?!-)",
 )
 _UPPER_SINGULAR_ITEM = re.compile(
@@ -127,7 +128,8 @@ _KILL_VERB = re.compile(
     re.IGNORECASE,
 )
 _INJURY_VERB = re.compile(
-    r"\b(?P<verb>(?:being\s+)?treated\s+for\s+(?:their\s+)?(?:wounds|injuries)|"
+    r"\b(?P<verb>(?:being\s+)?treated\s+for\s+(?:their\s+|his\s+|her\s+)?(?:[a-z]+\s+)?"
+    r"(?:wounds|injuries|burns)|"
     r"injuring|injures|injure|injured|wounding|wounds|wound|wounded|hurt|"
     r"sustained\s+injuries|were\s+hurt|survived\s+with\s+(?:burns|injuries|wounds))\b",
     re.IGNORECASE,
@@ -971,6 +973,9 @@ def _combine_totals(figures: list[Figure]) -> tuple[int | None, int | None, int 
     if any(f.bound == "at_least" for f in whole):
         bounded = min(f.total for f in whole if f.bound == "at_least")
         low = bounded if low is None else min(low, bounded)
+    if any(f.bound == "at_most" for f in whole):
+        capped = max(f.total for f in whole if f.bound == "at_most")
+        high = capped if high is None else max(high, capped)
     return total, low, high
 
 

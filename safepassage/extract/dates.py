@@ -63,7 +63,10 @@ _DATE_PATTERN = re.compile(
     rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late|since)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
     r"|(?P<yesterday>yesterday|today|tonight|(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
     r"|(?P<later>(?P<later_n>a|one|two|three|four|five|six|seven|\d)\s+days?\s+(?P<later_dir>later|earlier)"
-    r"|the\s+(?:next|following)\s+(?:day|morning))"
+    r"|the\s+(?:next|following)\s+(?:day|morning)"
+    r"|the\s+(?:previous|preceding)\s+(?:day|morning|afternoon|evening|night)"
+    r"|the\s+(?:day|night|evening)\s+before(?!\s+(?:yesterday|last))"
+    r")"
     r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))"
     rf"|(?P<yr>(?P<yr_mod>in|since|of|during|early|late|mid|mid-)\s*{_YEAR.replace('year', 'year_yr')}(?![-/\d]))"
     r")\b",
@@ -229,18 +232,29 @@ _ARRIVAL_BEFORE = re.compile(r"\barriv(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*\Z", re.I
 
 
 def _days_later(
-    match: re.Match[str], previous: date | None, coarser: tuple[str, str] | None = None
+    match: re.Match[str],
+    previous: date | None,
+    coarser: tuple[str, str] | None = None,
+    base: date | None = None,
 ) -> tuple[str | None, str | None]:
-    """Resolve "two days later", "a day earlier", "the next day" against the date told before
-    it in the text: a day moves by the count; a month or year told last ("in December 2022, ...
-    The siege ended two days later") is kept at its own precision, as the day is unknown."""
+    """Resolve "two days later", "a day earlier", "the next day", "the previous evening" against
+    the date told before it in the text: a day moves by the count; a month or year told last
+    ("in December 2022, ... The siege ended two days later") is kept at its own precision, as
+    the day is unknown. With no date before it, only a look back ("the previous evening") is
+    resolved, against the publication date."""
     if coarser is not None:
         return coarser
+    phrase = match.group("later").lower()
+    earlier = (match.group("later_dir") or "").lower() == "earlier" or bool(
+        re.search(r"previous|preceding|before", phrase)
+    )
     if previous is None:
-        return None, None
+        if not earlier or base is None or match.group("later_n"):
+            return None, None
+        previous = base
     count_word = (match.group("later_n") or "one").lower()
     count = int(count_word) if count_word.isdigit() else _SMALL.get(count_word, 1)
-    if (match.group("later_dir") or "later").lower() == "earlier":
+    if earlier:
         count = -count
     return (previous + timedelta(days=count)).isoformat(), "day"
 
@@ -261,7 +275,7 @@ def find_dates(
             continue
         value, precision, weak, past = _resolve(match, base)
         if match.group("later"):
-            value, precision = _days_later(match, previous, coarser)
+            value, precision = _days_later(match, previous, coarser, base)
         if weak and _WHEN_AFTER.match(text, match.end()):
             weak = False
         surface = match.group(0).strip()

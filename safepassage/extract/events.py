@@ -14,6 +14,7 @@ from safepassage.extract.analysis import Analysis
 from safepassage.extract.casualties import Figure, aggregate
 from safepassage.extract.engagements import Engagement, find_engagements, finish_engagement
 from safepassage.extract.incidents import (
+    ATTACK_ORDER,
     LEAD_SENTENCES,
     Incident,
     Mention,
@@ -110,17 +111,10 @@ def _incident_event(
     kind = "security_operation" if kinds and kinds[0] == "security_operation" else "attack"
     attack_types = [m.attack_type for m in incident.mentions if m.attack_type]
     specific = [t for t in attack_types if t != "unknown"]
-    order = (
-        "suicide_bombing",
-        "hijacking",
-        "kidnapping",
-        "bombing",
-        "assassination",
-        "facility_attack",
-        "armed_assault",
-    )
     attack_type = (
-        min(specific, key=order.index) if specific else ("unknown" if kind == "attack" else None)
+        min(specific, key=ATTACK_ORDER.index)
+        if specific
+        else ("unknown" if kind == "attack" else None)
     )
     figures = [f for m in incident.mentions for f in m.figures]
     claimed = [f for m in incident.mentions for f in m.figures if _in_group_claim(analysis, m, f)]

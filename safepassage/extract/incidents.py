@@ -50,11 +50,20 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:hacked|stabbed)\s+to\s+death\b|\bstabb(?:ed|ing)\b|\bgunm[ae]n\b|\bopened\s+fire\b|\bshot\s+dead\b|\bgunned\s+down\b|\bfiring\b|\bgunfire\b|\bambush\w*|\bshoot-?out\b|\bshooting\b|\bsniper\b|\bshot\b|\bfired\s+(?:on|upon)\b",
         ),
         (
+            "unarmed_assault",
+            r"\b(?:beaten(?!\s+(?:back|off))|beat\s+up|thrashed|lynched|manhandled|roughed\s+up)\b"
+            r"|\b(?:assaulted|attacked)\s+by\s+(?:a|an)\s+(?:\w+\s+)?(?:mob|crowd)\b"
+            r"|\bmob\s+(?:attack\w*|assault\w*)",
+        ),
+        (
             "unknown",
             r"\battack(?:ed|ing)?\b(?!s)|\bterror(?:ist)?\s+incident\b|\bclash(?:es|ed)?\b|\bviolence\b",
         ),
     )
 )
+#: The attack types from the most to the least specific: an event told with several keeps the
+#: first.
+ATTACK_ORDER = tuple(name for name, _pattern in ATTACK_TYPES)
 _FACILITY = dict(ATTACK_TYPES)["facility_attack"]
 #: "attackers armed with rifles, grenades and explosives": their kit, not how they attacked.
 _ARMED_WITH = re.compile(
@@ -74,6 +83,11 @@ _BOMB = re.compile(
 _OPERATION = re.compile(
     r"\b(?:operations?|raids?|raided|arrest(?:s|ed|ing)?|air\s*strikes?|airstrikes?|drone\s+strikes?|"
     r"crackdown|encounter|apprehended|detained|security\s+forces\s+(?:killed|kill)|"
+    # "The Punjab CTD said it killed five suspected militants": the forces' own operation.
+    r"(?:CTD|Counter-Terrorism\s+Department|police|Rangers|Frontier\s+Corps|FC|commandos)\s+"
+    r"(?:said\s+(?:it|they)\s+(?:had\s+)?)?(?:killed|shot\s+dead)(?=\s+(?:\w+\s+){0,3}?"
+    r"(?:(?:suspected|alleged)\s+)?(?:militants|terrorists|insurgents|kidnappers|bandits|"
+    r"dacoits|attackers))|"
     r"troops\s+(?:killed|kill)|offensive|shelling\s+by\s+(?:the\s+)?(?:army|troops)|"
     r"(?:jets?|aircraft|warplanes?|drones?|helicopters?|gunships?)\s+(?:\w+\s+)?"
     r"(?:struck|strike|pounded|pound|targeted|hit))\b",
@@ -192,7 +206,8 @@ _EACH_PLACE = re.compile(
 )
 _PLURAL_ATTACKS = re.compile(r"\battacks\b", re.IGNORECASE)
 _PAST_CUE = re.compile(
-    r"\b(?:earlier(?!\s+(?:this\s+week|today|on\b))|previous(?:ly)?|last\s+(?:year|month)|"
+    r"\b(?:earlier(?!\s+(?:this\s+week|today|on\b))|previously|"
+    r"previous(?!\s+(?:day|morning|afternoon|evening|night))|last\s+(?:year|month)|"
     r"in\s+the\s+past|recalled|"
     r"second\s+attack|first\s+attack|anniversary|since)\b",
     re.IGNORECASE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 #: ("officials in Quetta said", "two survivors told", "police said on Monday").
 SPEECH_VERBS = (
     r"(?:said|says|say|told|added|confirmed|stated|reported|announced|claimed|recalled|noted|"
-    r"warned|quoted|disclosed|spoke|insisted|acknowledged|explained)"
+    r"warned|quoted|disclosed|spoke|insisted|acknowledged|explained|condemn(?:ed|s))"
 )
 
 #: Titles of officials, in any case ("Interior Minister", "vice-minister", "the IG's deputy").

@@ -49,7 +49,7 @@ _QUALIFIER = (
 )
 
 NUMBER_PATTERN = re.compile(
-    rf"(?<![\w.-])(?:{_QUALIFIER})?(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+|{_WORD_NUMBER}|{_VAGUE}|a|an|one)(?![\w-]|\.\d)",
+    rf"(?<![\w.-])(?:{_QUALIFIER})?(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+|{_WORD_NUMBER}|{_VAGUE}|a|an|one|both)(?![\w-]|\.\d)",
     re.IGNORECASE,
 )
 
@@ -61,8 +61,8 @@ class Number:
     start: int
     end: int
     value: int
-    #: "at_least" for lower bounds ("at least", "more than", vague words), "approx" for
-    #: "about"/"nearly", None for an exact figure.
+    #: "at_least" for lower bounds ("at least", "more than", vague words), "at_most" for upper
+    #: ones ("up to", "as many as"), "approx" for "about"/"nearly", None for an exact figure.
     bound: str | None
     vague: bool
     #: True for an article ("a", "an"), which counts one only before a singular noun.
@@ -79,6 +79,8 @@ def word_to_int(words: str) -> int | None:
         return VAGUE_NUMBERS[cleaned]
     if cleaned in ("a", "an"):
         return 1
+    if cleaned == "both":
+        return 2
     from text_to_num import text2num
 
     try:
@@ -87,7 +89,9 @@ def word_to_int(words: str) -> int | None:
         return None
 
 
-_LOWER_BOUNDS = {"at least", "more than", "over", "as many as", "up to"}
+_LOWER_BOUNDS = {"at least", "more than", "over"}
+#: "up to 15 others", "as many as 30 people": the highest figure given, not a floor.
+_UPPER_BOUNDS = {"as many as", "up to"}
 
 
 def parse_number(match: re.Match[str]) -> Number | None:
@@ -101,6 +105,8 @@ def parse_number(match: re.Match[str]) -> Number | None:
     bound: str | None = None
     if qual in _LOWER_BOUNDS or vague:
         bound = "at_least"
+    elif qual in _UPPER_BOUNDS:
+        bound = "at_most"
     elif qual:
         bound = "approx"
     if qual == "some" and not raw.isdigit() and vague:

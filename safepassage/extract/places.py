@@ -143,7 +143,7 @@ _POSTED_BEFORE = re.compile(
 )
 _NAME_AFTER = re.compile(r",\s+(?:(?:Mr|Ms|Dr)\.?\s+)?[A-Z][a-z]+\s+[A-Z]")
 _INSTITUTION_IN_BEFORE = re.compile(
-    r"\b(?:government|embassy|consulate|ministry|foreign\s+office|administration|"
+    r"\b(?:government|embassy|consulate|mission|ministry|foreign\s+office|administration|"
     r"military|army|spokesm[ae]n|spokesperson)\s+in\s+$",
     re.IGNORECASE,
 )

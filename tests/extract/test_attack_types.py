@@ -45,3 +45,31 @@ def test_explosives_set_off_are_still_a_bombing(extract: Extract) -> None:
 def test_militants_who_fired_on_a_convoy_made_an_armed_assault(extract: Extract) -> None:
     text = "Militants fired on a convoy of road workers near Ghalanai on Monday, killing a guard."
     assert main_event(extract(text, published="2025-04-15"))["attack_type"] == "armed_assault"
+
+
+def test_a_crowd_beating_is_an_unarmed_assault(extract: Extract) -> None:
+    text = (
+        "Three Chinese technicians were beaten up by a mob in Jhelum on Sunday after a quarrel "
+        "over a parking space, police said."
+    )
+    event = main_event(extract(text, published="2023-03-14"))
+    assert event["kind"] == "attack"
+    assert event["attack_type"] == "unarmed_assault"
+
+
+def test_an_attack_beaten_back_is_not_a_beating(extract: Extract) -> None:
+    text = (
+        "Guards beat back an attack by gunmen on a camp of Chinese engineers near Thakot on "
+        "Monday; one gunman was killed."
+    )
+    event = main_event(extract(text, published="2023-03-14"))
+    assert event["attack_type"] != "unarmed_assault"
+
+
+def test_forces_that_say_they_killed_militants_report_an_operation(extract: Extract) -> None:
+    text = (
+        "The Sindh CTD said it killed three suspected militants in a shootout near Hub early on "
+        "Saturday."
+    )
+    event = main_event(extract(text, published="2024-03-02"))
+    assert event["kind"] == "security_operation"

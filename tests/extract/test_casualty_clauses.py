@@ -298,3 +298,35 @@ def test_a_spokesman_for_an_office_is_not_counted_and_a_survivor_with_burns_is_i
     assert hurt is not None and hurt["total"] == 3
     _dead_fig, hurt = _tolls("Two engineers died in the blast. The driver survived with burns.")
     assert hurt is not None and hurt["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "spread"),
+    [
+        ("As many as 30 people were killed in the blast.", (30, None, 30)),
+        ("The blast killed four people and wounded up to 20 others.", (4, None, None)),
+    ],
+)
+def test_up_to_and_as_many_as_are_upper_bounds(
+    text: str, spread: tuple[int | None, int | None, int | None]
+) -> None:
+    assert _spread(text) == spread
+
+
+def test_up_to_wounded_is_the_highest_count() -> None:
+    _, injured = _tolls("The blast killed four people and wounded up to 20 others.")
+    assert injured is not None
+    assert (injured["total"], injured["min"], injured["max"]) == (20, None, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("A trader was shot dead in Jalalabad. His Afghan aide was wounded.", 1),
+        ("Her nephew was injured in the blast.", 1),
+        ("Both men were treated for minor injuries at a clinic.", 2),
+    ],
+)
+def test_one_person_by_a_possessive_and_both_as_two(text: str, count: int) -> None:
+    _, injured = _tolls(text)
+    assert injured is not None and injured["total"] == count

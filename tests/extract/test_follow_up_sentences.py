@@ -119,3 +119,25 @@ def test_days_later_after_a_month_keep_the_month(extract: Extract) -> None:
     result = extract(text, published="2023-04-11")
     dates = sorted(e["date"]["value"] for e in result["events"] if e["date"])
     assert dates == ["2021-06", "2023-04-10"]
+
+
+def test_a_mission_that_condemns_and_a_government_giving_a_toll(extract: Extract) -> None:
+    text = (
+        "Blast at mosque in Kunduz during Friday prayers\n"
+        "UN mission in Kabul condemns Kunduz bombing; Taliban say 21 killed, 30 wounded\n"
+    )
+    attacks = _attacks(extract(text, published="2024-06-01"))
+    assert len(attacks) == 1
+    assert attacks[0]["location"]["name"].startswith("Kunduz")
+    assert attacks[0]["perpetrators"] == []
+    assert attacks[0]["injured"]["total"] == 30
+
+
+def test_the_previous_evening_is_the_day_before_the_statement(extract: Extract) -> None:
+    text = (
+        "Police said on Sunday that two men were hurt when a grenade was thrown into a mobile "
+        "phone shop in Qasimabad the previous evening."
+    )
+    event = main_event(extract(text, published="2024-09-08"))
+    assert event["date"]["value"] == "2024-09-07"
+    assert event["background"] is False
