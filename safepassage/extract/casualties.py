@@ -130,7 +130,9 @@ _KILL_VERB = re.compile(
 _INJURY_VERB = re.compile(
     r"\b(?P<verb>(?:being\s+)?treated\s+for\s+(?:their\s+|his\s+|her\s+)?(?:[a-z]+\s+)?"
     r"(?:wounds|injuries|burns)|"
-    r"injuring|injures|injure|injured|wounding|wounds|wound|wounded|hurt|"
+    # "died of his wounds": the noun, not the verb.
+    r"injuring|injures|injure|injured|wounding|(?<!\bof\s)(?<!\bfrom\s)(?<!\bhis\s)(?<!\bher\s)"
+    r"(?<!\btheir\s)(?<!\bthe\s)(?<!\bits\s)wounds|wound|wounded|hurt|"
     r"sustained\s+injuries|were\s+hurt|survived\s+with\s+(?:burns|injuries|wounds))\b",
     re.IGNORECASE,
 )

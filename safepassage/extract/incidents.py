@@ -35,7 +35,7 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("kidnapping", r"\bkidnap\w*|\babduct\w*|\btaken\s+hostage|\bhostages?\b"),
         (
             "bombing",
-            r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bexplosions?\b|\bexplosives?\b|\bIEDs?\b|\bgrenades?\b|\brockets?\b|\bmortars?\b|\bshell(?:ing|s|ed)\b|\blandmines?\b|\bdetonat\w*|\bexploded\b|\bartillery\b",
+            r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bexplosions?\b|\bexplosives?\b|\bIEDs?\b|\bgrenades?\b|\bcrackers?\b|\brockets?\b|\bmortars?\b|\bshell(?:ing|s|ed)\b|\blandmines?\b|\bdetonat\w*|\bexploded\b|\bartillery\b",
         ),
         ("assassination", r"\bassassinat\w*|\btarget(?:ed)?\s+killings?\b"),
         (
@@ -658,12 +658,38 @@ def _place_mention(
             target = incident
         break
     if target is None:
+        target = _same_place_update(incidents, mention)
+    if target is None:
         target = Incident()
         incidents.append(target)
         target.mentions.extend(pending)
         pending = []
     target.mentions.append(mention)
     return pending
+
+
+def _same_place_update(incidents: list[Incident], mention: Mention) -> Incident | None:
+    """The earlier incident whose toll an undated mention of no particular kind updates at the
+    same place ("Larkana: one more policeman dies of wounds, toll rises to three" in a digest)."""
+    if (
+        mention.date is not None
+        or not mention.figures
+        or mention.attack_type not in (None, "unknown")
+        or mention.kind == "security_operation"
+        or mention.place is None
+        or mention.place.place is None
+        or mention.place.place.precision == "country"
+    ):
+        return None
+    for incident in reversed(incidents):
+        place = incident.place
+        if (
+            place is not None
+            and place.place is not None
+            and place.place.id == mention.place.place.id
+        ):
+            return incident if incident.mentions[0].kind == "attack" else None
+    return None
 
 
 def find_incidents(

@@ -114,7 +114,7 @@ REGION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 _PROJECT_AFTER = re.compile(
-    r"\s*(?:hydro\s*power|hydropower|hydroelectric|dam|project|plant|power\s+plant|"
+    r"[ \t]*(?:hydro\s*power|hydropower|hydroelectric|dam|project|plant|power\s+plant|"
     r"police|university|chamber|model|declaration|corridor|dialogue|mission)\b",
     re.IGNORECASE,
 )
@@ -189,6 +189,11 @@ _RELATIVE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _COUNTRY_OWNS = re.compile(r"\b(?:Pakistan|Pak|China|Afghanistan)['’]s\s*$", re.I)
+_TAKEN_FROM = re.compile(
+    r"\b(?:abduct\w*|kidnap\w*|snatch\w*|seiz\w*|taken|took|whisked\s+away)\s+"
+    r"(?:[\w'’-]+\s+){0,5}?from\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _PARTY_BEFORE = re.compile(r"\b(?:from|with|by|against|between)\s+(?:the\s+)?$", re.IGNORECASE)
 _NEAR_BEFORE = re.compile(r"\b(?:near|at|outside|close\s+to)(?:\s+the)?\s*$", re.IGNORECASE)
 
@@ -269,8 +274,10 @@ def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     # statement was made (but "an attack on the embassy in Kabul" is the scene).
     if _INSTITUTION_IN_BEFORE.search(before) and _SPEECH_AFTER.match(after):
         speaker = True
-    # "residents of Punjab killed in Kalat": where the victims come from.
-    if _PARTY_BEFORE.search(before) or speaker or _ORIGIN_BEFORE.search(before):
+    # "residents of Punjab killed in Kalat": where the victims come from; but people "abducted
+    # from Ghotki" were taken there.
+    party = _PARTY_BEFORE.search(before) is not None and not _TAKEN_FROM.search(before)
+    if party or speaker or _ORIGIN_BEFORE.search(before):
         modifier = True
     if _PROJECT_AFTER.match(after):
         # "near the Dasu hydropower plant" places the event; "working on the Dasu project" and

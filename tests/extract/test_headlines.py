@@ -188,3 +188,26 @@ def test_rockets_fired_in_an_assault_on_a_post_make_a_facility_attack(extract: E
     assert event["attack_type"] == "facility_attack"
     text = "A roadside bomb destroyed an army truck near Zhob on Monday."
     assert main_event(extract(text, published="2024-06-04"))["attack_type"] == "bombing"
+
+
+def test_a_news_in_brief_list_gives_one_event_per_place(extract: Extract) -> None:
+    text = (
+        "Two traffic wardens shot dead in Nawabshah on Monday\n"
+        "Cracker thrown at bank branch in Sukkur; four hurt\n"
+        "Gas pipeline blown up near Sui, no casualties\n"
+        "Armed men kidnap three labourers from Ghotki\n"
+        "Police kill two dacoits in Kashmore encounter\n"
+        "Nawabshah: third warden dies of his wounds, toll rises to three\n"
+    )
+    events = extract(text, published="2023-10-10")["events"]
+    places = [(e["kind"], e["location"]["name"] if e["location"] else None) for e in events]
+    assert places == [
+        ("attack", "Nawabshah"),
+        ("attack", "Sukkur"),
+        ("attack", "Sui"),
+        ("attack", "Ghotki"),
+        ("security_operation", "Kashmor"),
+    ]
+    assert events[0]["fatalities"]["total"] == 3
+    assert events[0]["injured"] is None
+    assert events[3]["attack_type"] == "kidnapping"
