@@ -72,7 +72,11 @@ _PLURAL_NOUNS = (
     r"mountaineers|porters|cooks|crew\s+members|surveyors|watchmen|guests|visitors|customers|"
     r"patients|nurses|supervisors|managers|translators|pilots|conductors|mourners|devotees|"
     r"commuters|travell?ers|truckers|hostages|assistants|aides|colleagues|companions|helpers|"
-    r"co-drivers|sons|brothers|nephews|cousins|" + _PERPETRATOR_NOUNS
+    r"co-drivers|sons|brothers|nephews|cousins|tailors|barbers|vendors|hawkers|mechanics|"
+    r"electricians|carpenters|masons|jewellers|goldsmiths|pharmacists|dentists|clerics|imams|"
+    r"scholars|professors|lecturers|principals|councillors|activists|clerks|cashiers|bankers|"
+    r"sweepers|cleaners|shepherds|herders|peasants|youths|teenagers|rickshaw\s+drivers|"
+    r"taxi\s+drivers|shopkeepers|businessmen|" + _PERPETRATOR_NOUNS
 )
 _SINGULAR_NOUNS = (
     "person|civilian|national|citizen|engineer|worker|employee|soldier|trooper|policeman|"
@@ -86,6 +90,9 @@ _SINGULAR_NOUNS = (
     r"mountaineer|porter|cook|surveyor|watchman|chowkidar|guest|visitor|customer|patient|nurse|"
     r"supervisor|manager|foreman|translator|pilot|conductor|mourner|commuter|travell?er|trucker|"
     r"hostage|assistant|aide|colleague|companion|helper|co-driver|son|brother|nephew|cousin|"
+    r"tailor|barber|vendor|hawker|mechanic|electrician|carpenter|mason|jeweller|goldsmith|"
+    r"pharmacist|dentist|imam|prayer\s+leader|scholar|professor|lecturer|principal|councillor|"
+    r"activist|clerk|cashier|banker|sweeper|cleaner|shepherd|herder|peasant|youth|teenager|"
     "militant|terrorist|attacker|assailant|insurgent|gunman|bomber|rebel|separatist|"
     "fighter|kidnapper|suspect"
 )

@@ -68,6 +68,13 @@ _DATE_PATTERN = re.compile(
     r"|the\s+(?:day|night|evening)\s+before(?!\s+(?:yesterday|last))"
     r")"
     r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))"
+    # "on the 14th": a day of the month of the report (or of the month before).
+    r"|(?P<ord_day>on\s+the\s+(?P<ord_d>[0-3]?\d)(?:st|nd|rd|th))(?!\s+(?:of|floor|day|century|"
+    r"anniversary|time|round|amendment|division|brigade|corps|battalion))"
+    # Islamic dates: "last Ramadan", "on Eid ul Adha", "during Muharram", "on Ashura".
+    r"|(?P<hijri>(?:(?P<hijri_mod>last|this|during|in|on|since|before|after)\s+)?(?:the\s+)?"
+    r"(?:(?:holy\s+)?month\s+of\s+)?(?P<hijri_name>Ramadan|Ramazan|Ramzan|Muharram|Ashura|"
+    r"Eid(?:[- ](?:ul|al|-ul-|-al-)?[- ]?(?:Fitr|Adha|Azha|Zuha))?)(?![\w-]))"
     rf"|(?P<yr>(?P<yr_mod>in|since|of|during|early|late|mid|mid-)\s*{_YEAR.replace('year', 'year_yr')}(?![-/\d]))"
     r")\b",
     re.IGNORECASE,
@@ -207,10 +214,63 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         return month_date.strftime("%Y-%m"), "month", "past" in phrase, recalled
     if groups["later"]:
         return None, None, False, False  # resolved by ``find_dates`` against the date before
+    if groups["ord_day"]:
+        if base is None:
+            return None, None, False, False
+        day_number = int(groups["ord_d"])
+        month_start = base.replace(day=1)
+        if day_number > base.day:
+            month_start = (month_start - timedelta(days=1)).replace(day=1)
+        found = _safe_date(month_start.year, month_start.month, day_number)
+        return (found.isoformat() if found else None), ("day" if found else None), False, False
+    if groups["hijri"]:
+        return _islamic(groups["hijri_name"], (groups["hijri_mod"] or "").lower(), base)
     if groups["yr"]:
         modifier = groups["yr_mod"].lower()
         return groups["year_yr"], "year", modifier in ("since", "of"), False
     return None, None, False, False
+
+
+#: Islamic dates as (Hijri month, day): the day a festival falls on, or for a month, its middle
+#: (the Gregorian month holding most of it). Computed with the Umm al-Qura calendar
+#: (``hijridate``). Moon sighting differs by country (Pakistan's festivals often fall a day
+#: after Saudi Arabia's), so even a festival's day is given at month precision.
+_ISLAMIC: dict[str, tuple[int, int]] = {
+    "ramadan": (9, 15),
+    "ramazan": (9, 15),
+    "ramzan": (9, 15),
+    "muharram": (1, 15),
+    "ashura": (1, 10),
+    "eid": (10, 1),
+    "fitr": (10, 1),
+    "adha": (12, 10),
+    "azha": (12, 10),
+    "zuha": (12, 10),
+}
+
+
+def _islamic(
+    name: str, modifier: str, base: date | None
+) -> tuple[str | None, str | None, bool, bool]:
+    """Resolve "last Ramadan", "on Eid ul Adha", "during Muharram" against the report's date:
+    the latest such date up to the report (before this year's, for "last")."""
+    if base is None:
+        return None, None, False, modifier == "last"
+    from hijridate import Gregorian, Hijri
+
+    key = re.split(r"[- ]", name.lower())[-1]
+    hijri_month, hijri_day = _ISLAMIC.get(key, _ISLAMIC["eid"])
+    try:
+        year = Gregorian(base.year, base.month, base.day).to_hijri().year
+        found = Hijri(year, hijri_month, hijri_day).to_gregorian().datetuple()
+        when = date(*found)
+        if when > base:
+            when = date(*Hijri(year - 1, hijri_month, hijri_day).to_gregorian().datetuple())
+        if modifier == "last" and (base - when).days < 30:
+            when = date(*Hijri(year - 1, hijri_month, hijri_day).to_gregorian().datetuple())
+    except (ValueError, OverflowError):
+        return None, None, False, False  # outside the Umm al-Qura table (1924-2077)
+    return when.strftime("%Y-%m"), "month", modifier == "since", modifier == "last"
 
 
 _NAME_GROUPS = ("month", "month2", "month_my", "month_md", "month_dm", "month_rel", "weekday")

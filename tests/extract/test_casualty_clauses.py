@@ -330,3 +330,14 @@ def test_up_to_wounded_is_the_highest_count() -> None:
 def test_one_person_by_a_possessive_and_both_as_two(text: str, count: int) -> None:
     _, injured = _tolls(text)
     assert injured is not None and injured["total"] == count
+
+
+@pytest.mark.parametrize(
+    ("text", "dead"),
+    [
+        ("Gunmen shot dead a tailor in his shop.", 1),
+        ("Two barbers and a prayer leader were killed in the blast.", 3),
+    ],
+)
+def test_trades_and_callings_are_people(text: str, dead: int) -> None:
+    assert _dead(text)["total"] == dead

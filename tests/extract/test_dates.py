@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from safepassage.extract.dates import dateline, find_dates, metadata_date
 
 
@@ -79,3 +81,38 @@ def test_it_reads_a_two_digit_year_only_at_the_end_of_a_digest_title() -> None:
         "day",
     )
     assert _one("on 26 March 24 people were killed", None) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Gunmen attacked a Levies post last Ramadan.", "2025-03"),
+        ("A grenade was thrown at a shop during the holy month of Ramazan.", "2025-03"),
+        ("A bomb went off near a mosque on Eid ul Adha.", "2025-06"),
+        ("A blast hit an Ashura procession in Kohat.", "2025-07"),
+    ],
+)
+def test_islamic_dates_resolve_to_their_month(text: str, value: str) -> None:
+    found = [d for d in find_dates(text, date(2025, 8, 20)) if d.value]
+    assert [(d.value, d.precision) for d in found] == [(value, "month")]
+
+
+def test_last_ramadan_during_ramadan_is_the_year_before() -> None:
+    (found,) = find_dates("The same post was attacked last Ramadan.", date(2025, 3, 20))
+    assert (found.value, found.past) == ("2024-03", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("He was shot dead on the 14th, police said.", "2025-08-14"),
+        ("The convoy was attacked on the 25th.", "2025-07-25"),
+    ],
+)
+def test_on_the_nth_is_a_day_of_this_month_or_the_last(text: str, value: str) -> None:
+    (found,) = find_dates(text, date(2025, 8, 20))
+    assert (found.value, found.precision) == (value, "day")
+
+
+def test_an_ordinal_that_is_no_day_is_no_date() -> None:
+    assert find_dates("Soldiers of the 14th division took part.", date(2025, 8, 20)) == []
