@@ -58,7 +58,8 @@ _DATE_PATTERN = re.compile(
     rf"|(?P<dmy>{_DAY2}\s+(?:of\s+)?{_MONTH2},?\s+(?:{_YEAR.replace('year', 'year_dmy')}|(?P<yy>\d\d)(?=\s*(?:[;\n]|$))))"
     rf"|(?P<my>(?:(?:early|late|mid|mid-)\s*)?{_MONTH.replace('month', 'month_my')},?\s+(?:of\s+)?{_YEAR.replace('year', 'year_my')})"
     rf"|(?P<md>{_MONTH.replace('month', 'month_md')}\s+{_DAY.replace('day', 'day_md')})(?![\d,]*\s*(?:19|20)\d\d)(?!\s*(?:per ?cent|%|km|kilometres|kilometers|people|killed))"
-    rf"|(?P<dm>{_DAY.replace('day', 'day_dm')}\s+(?:of\s+)?{_MONTH.replace('month', 'month_dm')})(?!,?\s*(?:19|20)\d\d)"
+    rf"|(?P<dm>{_DAY.replace('day', 'day_dm')}\s+(?:of\s+)?{_MONTH.replace('month', 'month_dm')}"
+    r"(?P<dm_year>\s+(?:this|last)\s+year)?)(?!,?\s*(?:19|20)\d\d)"
     rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?(?!,?\s+(?:of\s+)?(?:19|20)\d\d))"
     rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late|since)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
     r"|(?P<yesterday>yesterday|today|tonight|(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
@@ -154,6 +155,13 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         candidate = _safe_date(base.year, month, int(day_text))
         if candidate is None:
             return None, None, False, False
+        year_word = (groups["dm_year"] or "").split()
+        if year_word:
+            # "on 26 March last year", "on 3 June this year": the year is stated.
+            year = base.year - 1 if year_word[0].lower() == "last" else base.year
+            candidate = _safe_date(year, month, int(day_text))
+            past = year_word[0].lower() == "last"
+            return (candidate.isoformat() if candidate else None), "day", False, past
         if candidate > base + timedelta(days=2):  # a news report's dates lie in the past
             candidate = _safe_date(base.year - 1, month, int(day_text))
         return (candidate.isoformat() if candidate else None), "day", False, False

@@ -167,6 +167,13 @@ _JOURNEY_BEFORE = re.compile(
     r"centre|center|facility)\s+in\s+)?$",
     re.IGNORECASE,
 )
+_PROJECT_WORD_END = re.compile(r"\b(?:project|plant|dam|mine|scheme)\Z", re.IGNORECASE)
+_PLACE_NEXT = re.compile(r"\s+(?:near|at|in|outside)\s+(?:the\s+)?[A-Z]")
+_STAFF_OF_BEFORE = re.compile(
+    r"\b(?:engineers|employees|staff|workers|personnel|experts|technicians|crew|labourers)\s+"
+    r"(?:\w+\s+)?(?:of|for|with|on)\s+the\s+$",
+    re.IGNORECASE,
+)
 #: "Lashkar-e-Taiba, which he said operated from across the Line of Control near Rawalakot",
 #: "fighters based in Khost": where a group is based, not the scene (but a raid "on a hideout
 #: in Manghopir" is).
@@ -279,6 +286,14 @@ def classify_mention(text: str, start: int, end: int) -> tuple[bool, bool]:
     party = _PARTY_BEFORE.search(before) is not None and not _TAKEN_FROM.search(before)
     if party or speaker or _ORIGIN_BEFORE.search(before):
         modifier = True
+    if (
+        _PROJECT_WORD_END.search(text, start, end)
+        and _STAFF_OF_BEFORE.search(before)
+        and _PLACE_NEXT.match(after)
+    ):
+        # "a bus carrying engineers of the Saindak project near Dalbandin": whom they work
+        # for; the place named next is where the bus was.
+        return False, True
     if _PROJECT_AFTER.match(after):
         # "near the Dasu hydropower plant" places the event; "working on the Dasu project" and
         # "the Dasu attack" only name things after the place.

@@ -116,3 +116,8 @@ def test_on_the_nth_is_a_day_of_this_month_or_the_last(text: str, value: str) ->
 
 def test_an_ordinal_that_is_no_day_is_no_date() -> None:
     assert find_dates("Soldiers of the 14th division took part.", date(2025, 8, 20)) == []
+
+
+def test_a_day_and_month_with_last_year_takes_that_year() -> None:
+    (found,) = find_dates("It happened on 2 April last year, police said.", date(2025, 5, 14))
+    assert (found.value, found.precision, found.past) == ("2024-04-02", "day", True)

@@ -183,3 +183,12 @@ def test_an_office_that_spoke_from_a_city_is_not_a_new_scene(extract: Extract) -
     assert len(events) == 1
     assert events[0]["location"]["name"] == "Chilas"
     assert events[0]["injured"]["total"] == 9
+
+
+def test_the_project_people_work_for_is_not_where_they_were_hit(extract: Extract) -> None:
+    text = (
+        "In May 2019, gunmen fired on a van carrying engineers of the Saindak project near "
+        "Nok Kundi, wounding two."
+    )
+    (event,) = extract(text, published="2023-10-18")["events"]
+    assert event["location"]["name"].replace(" ", "") == "NokKundi"
