@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from safepassage.evaluation.ceiling import ceilings
+from safepassage.evaluation.ceiling import render as render_ceilings
 from safepassage.evaluation.gold import (
     GoldError,
     GoldSet,
@@ -118,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="year-end",
         help="publication date given to the extractor for UCDP rows (default year-end)",
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help=(
+            "print the highest score any extractor can reach on the UCDP all-row targets "
+            "(a perfect reader plus the best single guess) and run nothing"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss")
     parser.add_argument(
@@ -182,6 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or default_data_dir()
     seeds_dir = args.seeds_dir or data_dir.parent / "seeds"
     gold_dir = args.gold_dir or repo_root() / "eval"
+
+    if args.ceiling:
+        try:
+            ucdp = load_ucdp(data_dir / UCDP_FILE, args.ucdp_published, args.limit)
+        except GoldError as exc:
+            print(f"safepassage eval: {exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        print(render_ceilings(ceilings(ucdp)))
+        return EXIT_OK
 
     scores: list[SetScore] = []
     try:
