@@ -524,6 +524,13 @@ _NEXT_PERSON = re.compile(r",\s+and\s+[A-Z]")
 _CLAUSE_BREAK = re.compile(r";|,\s+and\b|\b(?:between|after|before|while|with)\b")
 
 
+#: "Pakistan was represented by its Interior Secretary, ...": the country the person stood for.
+_REPRESENTED_BY = re.compile(
+    rf"\b(?P<country>{_COUNTRY_NAMES})\s+(?:was\s+represented\s+)?by\s+(?:its\s+)?"
+    r"(?:[^,.;]{0,60},\s+)?$"
+)
+
+
 def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
     """Title, organisation and country of the person at ``text[start:end]``."""
     name = _HONORIFIC.sub("", text[start:end].strip()) or text[start:end].strip()
@@ -559,6 +566,10 @@ def _describe(text: str, start: int, end: int, lower_bound: int) -> Participant:
         if title is None:
             title = owned.group("title")
             organisation = organisation or owned.group("org")
+    represented = _REPRESENTED_BY.search(before)
+    if represented and country is None:
+        # "... and Tajikistan by its first deputy interior minister, Rustam Nazarzoda".
+        country = _COUNTRIES[represented.group("country")]
     if country is None:
         # "a Chinese delegation led by ...", "... and China's third highest-ranking official";
         # only in the person's own clause ("talks with Chinese officials, after which ...").

@@ -151,11 +151,13 @@ def build_analysis(
     places += regions
     places.sort(key=lambda p: (p.start, p.end))
     # A dateline's place is not a person ("TASHKURGAN, China:" read as a name).
+    # A people's name is not a person ("help Tajik and Pakistani officers" read as a name).
     persons = [
         (start, end)
         for start, end, label in entities
         if label == "PERSON"
         and not any(dl.place_start < end and start < dl.place_end for dl in datelines)
+        and text[start:end].strip().lower() not in _PEOPLES
     ]
     dateline_place = None
     dateline_date = None
@@ -295,11 +297,21 @@ def _repeated_names(
     Sharif" after "Wang Xiaohong"). A word next to another capitalised word is part of some
     other name."""
     names: set[str] = set()
+    alone: set[str] = set()
     for start, end, label in entities:
         words = [w for w in text[start:end].split() if w.rstrip(".") not in _HONORIFICS]
         if label == "PERSON" and len(words) > 1:
             names.update(w for w in (words[0], words[-1]) if _NAME_WORD.fullmatch(w))
+        elif label == "PERSON" and len(words) == 1:
+            alone.add(words[0])
     names -= _NOT_NAMES
+    # "Khurram Agha Siddiqui" read as an organisation, then "Mr Siddiqui said": a person.
+    entities = [
+        (s, e, "PERSON")
+        if label == "ORG" and _read_as_org(text[s:e], alone - _NOT_NAMES)
+        else (s, e, label)
+        for s, e, label in entities
+    ]
     if not names:
         return entities
     pattern = re.compile(
@@ -323,6 +335,31 @@ def _repeated_names(
         return entities
     kept = [(s, e, "PERSON" if (s, e) in relabelled else label) for s, e, label in entities]
     return sorted(kept + found)
+
+
+_PEOPLES = frozenset(
+    "tajik tajiks afghan afghans chinese pakistani pakistanis uzbek uzbeks kyrgyz kazakh "
+    "iranian iranians indian indians russian russians turkish baloch pashtun pashtuns punjabi "
+    "sindhi uyghur uyghurs hazara hazaras".split()
+)
+#: Words that make a name an organisation's.
+_ORG_WORDS = re.compile(
+    r"\b(?:Ministry|Agency|Department|Corps|Army|Force|Forces|Police|Company|Corporation|Bank|"
+    r"Authority|Council|Committee|Commission|Group|Front|Party|Movement|Institute|University|"
+    r"Bureau|Office|Division|Unit|Project|League|Association|Brigade|Organi[sz]ation)\b"
+)
+
+
+def _read_as_org(span: str, alone: set[str]) -> bool:
+    """Whether an ORG span is a person's full name: two to four name words, no organisation
+    word, and its last word used alone for a person elsewhere."""
+    words = span.split()
+    return (
+        1 < len(words) <= 4
+        and all(_NAME_WORD.fullmatch(word) for word in words)
+        and words[-1] in alone
+        and not _ORG_WORDS.search(span)
+    )
 
 
 def _capitalised_before(text: str, start: int) -> bool:

@@ -60,7 +60,10 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _DELEGATION = re.compile(
-    r"\b(?:delegation|side|team)\s+(?:was|were|is)\s+(?:led|headed)\s+by\b", re.IGNORECASE
+    r"\b(?:delegation|side|team)\s+(?:was|were|is)\s+(?:led|headed)\s+by\b"
+    # "Pakistan was represented by its Interior Secretary, ..., China by ..."
+    r"|\b(?:was|were)\s+represented\s+by\b",
+    re.IGNORECASE,
 )
 #: "The commissioner said both sides had promised ...": the speaker reports the talks he was in.
 _BOTH_SIDES_SAID = re.compile(
@@ -83,6 +86,22 @@ _SPOKEN_IN = re.compile(
 _THIS_CITY = re.compile(
     r"\b(?:in|at)\s+this\s+(?:[\w-]+\s+){0,3}(?:city|town|capital|port|village|valley)\b",
     re.IGNORECASE,
+)
+_DEMONYMS = {
+    "pakistani": "PK",
+    "chinese": "CN",
+    "afghan": "AF",
+    "iranian": "IR",
+    "indian": "IN",
+    "tajik": "TJ",
+    "uzbek": "UZ",
+    "kyrgyz": "KG",
+    "kazakh": "KZ",
+    "russian": "RU",
+    "turkish": "TR",
+}
+_NATIONAL_CAPITAL = re.compile(
+    rf"\b(?:in|at)\s+the\s+(?P<demonym>{'|'.join(_DEMONYMS)})\s+capital\b", re.IGNORECASE
 )
 #: "Nadir Shah, who chaired the final session, said ...", "It was opened by Major General ...":
 #: people who took part in what was just told.
@@ -311,7 +330,7 @@ def finish_engagement(
             # a country; "in X" beats a passing mention; an earlier sentence beats a later one;
             # nearer the verb ("met in Kashgar") beats farther.
             key = (
-                1 if _MEETING.search(sentence) else 0,
+                1 if _held(sentence) else 0,
                 0 if candidate.place.precision == "country" else 1,
                 1 if candidate.locative else 0,
                 -order,
@@ -334,12 +353,19 @@ def finish_engagement(
         and not _SPOKEN_IN.search(analysis.text, max(0, place.start - 45), place.start)
     ):
         place = analysis.dateline_place
-    # "after talks in this western Chinese city": the dateline's city, named by reference.
-    if analysis.dateline_place is not None and not cluster.background:
+    # "after talks in this western Chinese city", "after a meeting in the Tajik capital" (in a
+    # report datelined from it): the dateline's city, named by reference.
+    dateline = analysis.dateline_place
+    if dateline is not None and not cluster.background:
         for index in cluster.trigger_sentences:
             start, end = analysis.sentences[index]
-            if _THIS_CITY.search(analysis.text, start, end):
-                place = analysis.dateline_place
+            capital = _NATIONAL_CAPITAL.search(analysis.text, start, end)
+            if _THIS_CITY.search(analysis.text, start, end) or (
+                capital is not None
+                and dateline.place is not None
+                and dateline.place.country == _DEMONYMS[capital.group("demonym").lower()]
+            ):
+                place = dateline
                 break
     # "Pakistan and China agreed ...", "Sindh signed ...": a country or province named as a
     # party says less than the dateline's city about where the talks were held.
@@ -360,6 +386,18 @@ def finish_engagement(
         analysis.text, cluster.persons, analysis.home_country, analysis.persons
     )
     cluster.background = _is_old(cluster.date, analysis.base)
+
+
+#: "a working group that will meet every three months": a meeting to come, not this one.
+_PLANNED_BEFORE = re.compile(r"\b(?:will|would|shall|to|may|could)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _held(sentence: str) -> bool:
+    """Whether the sentence tells a meeting that took place (not one planned)."""
+    return any(
+        not _PLANNED_BEFORE.search(sentence, max(0, found.start() - 30), found.start())
+        for found in _MEETING.finditer(sentence)
+    )
 
 
 def _is_old(found: DateMention | None, base: date | None) -> bool:

@@ -276,3 +276,33 @@ def test_the_venue_of_a_later_meeting_is_not_this_ones(extract: Extract) -> None
     )
     (meeting,) = _engagements(extract(text, published="2025-06-18"))
     assert meeting["location"]["name"] == "Lahore"
+
+
+def test_representatives_their_countries_and_the_capital_by_reference(extract: Extract) -> None:
+    text = (
+        "TASHKENT: Border officials of Pakistan, China and Uzbekistan agreed on Monday to share "
+        "data on travellers, after a meeting in the Uzbek capital.\n\n"
+        "Pakistan was represented by its Interior Secretary, Nadeem Akhtar Qureshi, China by "
+        "Zhou Weiming, a vice minister, and Uzbekistan by its deputy interior minister, Bakhodir "
+        "Tashmatov, according to a joint statement. Mr Qureshi said Uzbek and Pakistani officers "
+        "would train together."
+    )
+    (meeting,) = _engagements(extract(text, published="2025-02-04"))
+    assert meeting["location"]["name"] == "Tashkent"
+    assert _people(meeting) == {
+        ("Nadeem Akhtar Qureshi", "PK"),
+        ("Zhou Weiming", "CN"),
+        ("Bakhodir Tashmatov", "UZ"),
+    }
+
+
+def test_a_meeting_still_to_come_does_not_place_the_signing(extract: Extract) -> None:
+    text = (
+        "ISLAMABAD: Pakistan's National Cyber Crime Investigation Agency and China's Ministry of "
+        "Public Security signed a memorandum on Monday.\n\n"
+        "The memorandum was signed at the agency's offices in Islamabad.\n\n"
+        "Under the agreement, a joint working group will meet twice a year and officers will be "
+        "trained in Shanghai."
+    )
+    (signing,) = _engagements(extract(text, published="2026-02-10"))
+    assert signing["location"]["name"] == "Islamabad"
