@@ -148,6 +148,11 @@ class Engagement:
         return {analysis.text[s:e].split()[-1] for s, e in self.persons}
 
 
+def tells_engagement(sentence: str) -> bool:
+    """Whether a sentence tells a meeting, an agreement or an announcement."""
+    return bool(_kinds(sentence))
+
+
 def _kinds(sentence: str) -> list[str]:
     kinds = []
     if _MEETING.search(sentence) and not _GENERIC_MEETING.search(sentence):

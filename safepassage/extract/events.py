@@ -8,11 +8,17 @@ reported ones first, each group by where it starts in the text, so output is det
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from safepassage.extract.analysis import Analysis
 from safepassage.extract.casualties import Figure, aggregate
-from safepassage.extract.engagements import Engagement, find_engagements, finish_engagement
+from safepassage.extract.engagements import (
+    Engagement,
+    find_engagements,
+    finish_engagement,
+    tells_engagement,
+)
 from safepassage.extract.incidents import (
     ATTACK_ORDER,
     LEAD_SENTENCES,
@@ -20,6 +26,7 @@ from safepassage.extract.incidents import (
     Mention,
     find_incidents,
     is_past,
+    reference_day,
 )
 from safepassage.extract.places import PlaceMention, choose_location, location_object
 
@@ -236,6 +243,20 @@ def _engagement_event(
     }
 
 
+def _days_old(incident: Incident, analysis: Analysis) -> bool:
+    """Whether the incident is dated to a day of the last week before the report and told on
+    its own ("the CTD had arrested three suspects on Sunday"), not as the time of a meeting
+    ("The jirga met two days after gunmen fired on a convoy on Monday")."""
+    start, end = analysis.sentences[min(m.sentence for m in incident.mentions)]
+    if tells_engagement(analysis.text[start:end]):
+        return False
+    found = incident.date
+    base = reference_day(analysis)
+    if found is None or found.precision != "day" or not found.value or base is None:
+        return False
+    return 0 <= (base - date.fromisoformat(found.value)).days <= 7
+
+
 def _told_as_incident(cluster: Engagement, incidents: list[Incident]) -> bool:
     """Whether an engagement is only the incident told in its sentences: "the army launched an
     operation", "a bomber struck a meeting of elders". Its sentences all report the incident,
@@ -297,8 +318,13 @@ def build_events(analysis: Analysis) -> list[dict[str, Any]]:
             continue
         first_sentence = min(m.sentence for m in incident.mentions)
         separate = _SEPARATE_REPORT.match(analysis.text, analysis.sentences[first_sentence][0])
+        # In a story led by a meeting, an attack told later is context, unless the text dates
+        # it to the last few days ("had arrested three suspects on Sunday"): news of its own.
         background = is_past(incident, analysis, incident is incidents[0]) or (
-            main_engagement_in_lead and first_sentence >= LEAD_SENTENCES and not separate
+            main_engagement_in_lead
+            and first_sentence >= LEAD_SENTENCES
+            and not separate
+            and not _days_old(incident, analysis)
         )
         if not any(m.sentence not in claimed for m in incident.mentions):
             continue

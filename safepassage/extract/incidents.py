@@ -120,7 +120,8 @@ _ARREST_ONLY = re.compile(r"\b(?:arrest\w*|apprehended|detained)\b", re.IGNORECA
 _RESPONSIBILITY = re.compile(
     r"\b(?:claim\w*|responsib\w*|blam\w*|behind|attribut\w*|accus\w*|suspect\w*|"
     r"carried\s+out|involv\w*|linked\s+to|planned|planted|its\s+(?:fighters|men|members)|"
-    r"pointed\s+to|points?\s+to|belong\w*|described\s+as|identified\s+as|members\s+of)\b",
+    r"pointed\s+to|points?\s+to|belong\w*|described\s+as|identified\s+as|members\s+of|"
+    r"sent\s+the\s+(?:suicide\s+)?(?:bomber|attackers?))\b",
     re.IGNORECASE,
 )
 _HABITUAL_BEFORE = re.compile(
@@ -614,7 +615,18 @@ def _place_mention(
     waiting for an incident (unanchored ones before the first)."""
     if not mention.anchored:
         if incidents:
-            incidents[-1].mentions.append(mention)
+            # "the kidnappers were believed to be moving the men": the kidnapping told before,
+            # even when another attack was recalled in between.
+            same_type = next(
+                (
+                    incident
+                    for incident in reversed(incidents)
+                    if mention.attack_type not in (None, "unknown")
+                    and any(m.attack_type == mention.attack_type for m in incident.mentions)
+                ),
+                incidents[-1],
+            )
+            same_type.mentions.append(mention)
         else:
             pending.append(mention)
         return pending

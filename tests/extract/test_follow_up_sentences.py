@@ -141,3 +141,39 @@ def test_the_previous_evening_is_the_day_before_the_statement(extract: Extract) 
     event = main_event(extract(text, published="2024-09-08"))
     assert event["date"]["value"] == "2024-09-07"
     assert event["background"] is False
+
+
+def test_a_later_word_about_the_kidnappers_joins_the_kidnapping(extract: Extract) -> None:
+    text = (
+        "Gunmen kidnapped four surveyors from a camp in Orakzai district on Tuesday night, "
+        "police said. Last month, a roadside bomb killed two soldiers near Kalaya. Police said "
+        "the kidnappers were believed to be heading for the border."
+    )
+    events = extract(text, published="2023-05-04")["events"]
+    kinds = [(e["attack_type"], e["background"]) for e in events]
+    assert kinds == [("kidnapping", False), ("bombing", True)]
+
+
+def test_a_group_that_says_it_sent_the_bomber_claims(extract: Extract) -> None:
+    text = (
+        "In May 2023, a suicide bomber killed three guards at a gas plant near Sui. The "
+        "Balochistan Liberation Army's Majeed Brigade said it had sent the bomber."
+    )
+    (event,) = extract(text, published="2025-01-10")["events"]
+    assert _perpetrators(event) == {("Balochistan Liberation Army", "claimed", None)}
+
+
+def test_news_of_the_last_days_in_a_meeting_story_is_not_context(extract: Extract) -> None:
+    text = (
+        "KARACHI: The Sindh home minister announced on Tuesday that a new police unit would "
+        "guard Chinese nationals in the city.\n\n"
+        "He spoke at a ceremony at the Central Police Office.\n\n"
+        "The minister also said that police had arrested two suspects in Lyari on Sunday who "
+        "were planning to attack a Chinese-run factory.\n\n"
+        "The provincial meeting was held two days after gunmen fired on a van in Korangi on "
+        "Saturday, wounding a driver."
+    )
+    events = extract(text, published="2025-08-20")["events"]
+    flags = {e["kind"]: e["background"] for e in events}
+    assert flags["security_operation"] is False
+    assert flags["attack"] is True
