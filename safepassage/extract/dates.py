@@ -60,15 +60,18 @@ _DATE_PATTERN = re.compile(
     rf"|(?P<md>{_MONTH.replace('month', 'month_md')}\s+{_DAY.replace('day', 'day_md')})(?![\d,]*\s*(?:19|20)\d\d)(?!\s*(?:per ?cent|%|km|kilometres|kilometers|people|killed))"
     rf"|(?P<dm>{_DAY.replace('day', 'day_dm')}\s+(?:of\s+)?{_MONTH.replace('month', 'month_dm')}"
     r"(?P<dm_year>\s+(?:this|last)\s+year)?)(?!,?\s*(?:19|20)\d\d)"
-    rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?(?!,?\s+(?:of\s+)?(?:19|20)\d\d))"
+    rf"|(?P<rel_m>(?P<rel_m_mod>last|this|next|in|during|since|early|late|mid|mid-|earlier in|"
+    rf"(?:the\s+)?(?:first|second|third|last|final)\s+(?:week|fortnight|days|half)\s+of)\s*{_MONTH.replace('month', 'month_rel')}(?P<rel_m_year>\s+(?:this|last)\s+year)?(?!,?\s+(?:of\s+)?(?:19|20)\d\d))"
     rf"|(?P<wd>(?P<wd_mod>on|last|this|early|late|since)?\s*{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?)"
-    r"|(?P<yesterday>yesterday|today|tonight|(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
+    r"|(?P<yesterday>yesterday|today|tonight|this\s+(?:morning|afternoon|evening)|"
+    r"(?:a|one|two|three|four|five|six|\d)\s+days?\s+ago)"
     r"|(?P<later>(?P<later_n>a|one|two|three|four|five|six|seven|\d)\s+days?\s+(?P<later_dir>later|earlier)"
     r"|the\s+(?:next|following)\s+(?:day|morning)"
     r"|the\s+(?:previous|preceding)\s+(?:day|morning|afternoon|evening|night)"
     r"|the\s+(?:day|night|evening)\s+before(?!\s+(?:yesterday|last))"
+    r"|the\s+same\s+(?:day|night|evening)"
     r")"
-    r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))"
+    r"|(?P<rel_span>(?:earlier\s+)?(?:last|this|past)\s+(?:week|month|year))(?!\s+of\b)"
     # "on the 14th": a day of the month of the report (or of the month before).
     r"|(?P<ord_day>on\s+the\s+(?P<ord_d>[0-3]?\d)(?:st|nd|rd|th))(?!\s+(?:of|floor|day|century|"
     r"anniversary|time|round|amendment|division|brigade|corps|battalion))"
@@ -196,7 +199,7 @@ def _resolve(match: re.Match[str], base: date | None) -> tuple[str | None, str |
         if base is None:
             return None, None, False, False
         word = groups["yesterday"].lower()
-        if word in ("today", "tonight"):
+        if word in ("today", "tonight") or word.startswith("this"):
             return base.isoformat(), "day", False, False
         if word == "yesterday":
             return (base - timedelta(days=1)).isoformat(), "day", False, False
@@ -313,6 +316,9 @@ def _days_later(
     if coarser is not None:
         return coarser
     phrase = match.group("later").lower()
+    if "same" in phrase:
+        # "on the same day": the day told last.
+        return (previous.isoformat(), "day") if previous is not None else (None, None)
     earlier = (match.group("later_dir") or "").lower() == "earlier" or bool(
         re.search(r"previous|preceding|before", phrase)
     )
@@ -388,6 +394,8 @@ def parse_with_dateparser(span: str, base_iso: str | None) -> tuple[str, str] | 
             "RELATIVE_BASE": base,
             "PREFER_DATES_FROM": "past",
             "PREFER_DAY_OF_MONTH": "first",
+            # "10/06/2023" is 10 June in Pakistani, Indian and British usage.
+            "DATE_ORDER": "DMY",
             "REQUIRE_PARTS": [],
         },
     )

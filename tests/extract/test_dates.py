@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -121,3 +122,29 @@ def test_an_ordinal_that_is_no_day_is_no_date() -> None:
 def test_a_day_and_month_with_last_year_takes_that_year() -> None:
     (found,) = find_dates("It happened on 2 April last year, police said.", date(2025, 5, 14))
     assert (found.value, found.precision, found.past) == ("2024-04-02", "day", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "precision"),
+    [
+        ("in the last week of September", "2023-09", "month"),
+        ("during the first days of October", "2023-10", "month"),
+        ("this morning", "2023-10-10", "day"),
+    ],
+)
+def test_parts_of_a_month_and_parts_of_today(text: str, value: str, precision: str) -> None:
+    (found,) = find_dates(text, date(2023, 10, 10))
+    assert (found.value, found.precision) == (value, precision)
+
+
+def test_the_same_day_is_the_day_told_last() -> None:
+    found = find_dates(
+        "A bomb went off on Monday. Another exploded in Quetta on the same day.",
+        date(2023, 10, 10),
+    )
+    assert [f.value for f in found] == ["2023-10-09", "2023-10-09"]
+
+
+def test_a_numeric_date_is_day_first(extract: Any) -> None:
+    result = extract("A bomb exploded in a market in Quetta on 10/06/2023.", published="2023-10-12")
+    assert result["events"][0]["date"]["value"] == "2023-06-10"
