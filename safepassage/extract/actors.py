@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from safepassage.extract.casualties import nationality_of
-from safepassage.extract.lexicon import SPEECH_VERBS
+from safepassage.extract.lexicon import HONORIFICS, SPEECH_VERBS
 
 #: Canonical group names and the spellings that refer to them.
 GROUP_ALIASES: dict[str, tuple[str, ...]] = {
@@ -511,9 +511,7 @@ def looks_chinese(name: str) -> bool:
 
 
 #: Religious and courtesy honorifics that are not part of the name.
-_HONORIFIC = re.compile(
-    r"^(?:(?:Mawlawi|Maulvi|Moulvi|Maulana|Mullah|Mufti|Qari|Haji|Dr|Mr|Mrs|Ms|Sir)\.?\s+)+"
-)
+_HONORIFIC = re.compile(rf"^(?:(?:{'|'.join(HONORIFICS)})\.?\s+)+")
 _OWNED_APPOSITION = re.compile(
     rf",\s+(?:the\s+)?(?P<nat>{_COUNTRY_NAMES})(?:'s|’s)\s+"
     rf"(?P<title>{_TITLE_WORDS}|[a-z][a-z -]{{2,40}}?)"

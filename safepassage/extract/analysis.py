@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from safepassage.extract.dates import DateMention, dateline, find_dates, parse_with_dateparser
-from safepassage.extract.lexicon import TITLE_NOUN
+from safepassage.extract.lexicon import HONORIFICS, TITLE_NOUN
 from safepassage.extract.places import (
     GazetteerLike,
     PlaceMention,
@@ -286,7 +286,10 @@ def _titled_people(
 
 _NAME_WORD = re.compile(r"[A-Z][a-z]{2,}")
 _NOT_PLACE = frozenset({"ORG", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
-_HONORIFICS = frozenset("Mr Mrs Ms Dr Sir Haji Mawlawi Maulana Mufti Qari Syed".split())
+#: Words dropped before a name's first word is read: the honorifics, and "Syed", a lineage title
+#: that begins many names, so that "Syed" used alone is never taken for one person (participants
+#: keep it in their names).
+_HONORIFICS = frozenset(HONORIFICS) | {"Syed"}
 
 
 def _repeated_names(

@@ -16,3 +16,22 @@ TITLE_NOUN = (
     r"governor|consul[- ]general|consul|commander|chairman|president|envoy|advis[eo]r|"
     r"chief\s+(?:minister|secretary|of\s+\w+))"
 )
+
+#: Honorifics and religious titles written before a name ("Mr Zhou", "Maulana Fazlur Rehman").
+#: They are not part of the name: a participant is named without them, and a name word used
+#: alone later is never one of them.
+HONORIFICS = (
+    "Mawlawi",
+    "Maulvi",
+    "Moulvi",
+    "Maulana",
+    "Mullah",
+    "Mufti",
+    "Qari",
+    "Haji",
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Sir",
+)
