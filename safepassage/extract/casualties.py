@@ -320,11 +320,20 @@ def parse_items(text: str, start: int, end: int) -> list[Item]:
     """Find counted groups ("five Chinese nationals", "their Pakistani driver") in a region."""
     items = [
         item
-        for item in _parse_items(text, start, end)
+        for index, item in enumerate(_parse_items(text, start, end))
         # "a hospital official said": a speaker, not a casualty.
         if not _SPEAKER_AFTER.match(text, item.end, item.end + 60)
+        # "three labourers employed by a local contractor": the employer, not a fourth victim.
+        and not (index and _AGENT_BEFORE.search(text, max(start, item.start - 40), item.start))
     ]
     return items
+
+
+_AGENT_BEFORE = re.compile(
+    r"\b(?:employed|hired|engaged|contracted|working|worked|sent|owned|run|escorted|guarded)\s+"
+    r"(?:by|for)\s+$",
+    re.IGNORECASE,
+)
 
 
 def _parse_items(text: str, start: int, end: int) -> list[Item]:

@@ -341,3 +341,14 @@ def test_one_person_by_a_possessive_and_both_as_two(text: str, count: int) -> No
 )
 def test_trades_and_callings_are_people(text: str, dead: int) -> None:
     assert _dead(text)["total"] == dead
+
+
+@pytest.mark.parametrize(
+    ("text", "dead"),
+    [
+        ("Three labourers employed by a local contractor were killed.", 3),
+        ("Two engineers working for a Chinese company and their driver were killed.", 3),
+    ],
+)
+def test_an_employer_is_not_another_victim(text: str, dead: int) -> None:
+    assert _dead(text)["total"] == dead
