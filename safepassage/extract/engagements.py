@@ -84,7 +84,10 @@ _SPOKEN_IN = re.compile(
     re.IGNORECASE,
 )
 _THIS_CITY = re.compile(
-    r"\b(?:in|at)\s+this\s+(?:[\w-]+\s+){0,3}(?:city|town|capital|port|village|valley)\b",
+    r"\b(?:in|at)\s+this\s+(?:[\w-]+\s+){0,3}(?:city|town|capital|port|village|valley)\b"
+    # "signed an agreement here on Monday": the dateline's city.
+    r"|\b(?:met|signed|held|agreed|reached|announced|inaugurated|opened|concluded)\s+"
+    r"(?:\w+\s+){0,3}?here\b(?=\s*(?:on|this|last|today|yesterday|earlier|at|during|after|,|\.))",
     re.IGNORECASE,
 )
 _DEMONYMS = {
@@ -176,8 +179,20 @@ def _persons(analysis: Analysis, start: int, end: int) -> list[tuple[int, int]]:
         if _EXCLUDED_PERSON_BEFORE.search(before) or chained:
             excluded_end = p_end
             continue
+        if _OWNER_AFTER.match(analysis.text, p_end) or (
+            analysis.text[p_start:p_end].endswith(("'s", "’s"))
+            and _STAND_IN_AFTER.match(analysis.text, p_end)
+        ):
+            # "Ma Xingrui's representative, Li Wei": the owner did not take part.
+            continue
         kept.append((p_start, p_end))
     return kept
+
+
+_STAND_IN_AFTER = re.compile(
+    r"\s+(?:special\s+)?(?:representative|envoy|deputy|spokes\w+|aide|behalf)\b"
+)
+_OWNER_AFTER = re.compile(r"['’]s" + _STAND_IN_AFTER.pattern)
 
 
 #: "The jirga met two days after gunmen fired on a convoy on Monday": a date after "after" in

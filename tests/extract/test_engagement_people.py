@@ -306,3 +306,17 @@ def test_a_meeting_still_to_come_does_not_place_the_signing(extract: Extract) ->
     )
     (signing,) = _engagements(extract(text, published="2026-02-10"))
     assert signing["location"]["name"] == "Islamabad"
+
+
+def test_here_is_the_datelines_city_and_a_stand_ins_principal_is_no_participant(
+    extract: Extract,
+) -> None:
+    text = (
+        "KASHGAR: Police chiefs of Gilgit-Baltistan and Xinjiang signed an agreement here on "
+        "Monday to share intelligence on cross-border crime.\n\n"
+        "It was signed by GB Inspector General Afzal Mahmood Butt and by Xinjiang police chief "
+        "Ma Jianguo's representative, Li Wei."
+    )
+    (agreement,) = _engagements(extract(text, published="2024-06-05"))
+    assert agreement["location"]["name"] == "Kashgar"
+    assert {p["name"] for p in agreement["participants"]} == {"Afzal Mahmood Butt", "Li Wei"}
