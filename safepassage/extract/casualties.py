@@ -907,8 +907,30 @@ def _find_figures(text: str, start: int, end: int) -> list[Figure]:
     return (
         _figures_for("dead", _KILL_VERB, text, start, end)
         + _parts_of_the_dead(text, start, end)
+        + _bodies_found(text, start, end)
         + _figures_for("injured", _INJURY_VERB, text, start, end)
     )
+
+
+#: "bodies of five abducted miners found", "the bodies of two Levies men were recovered".
+_BODIES_OF = re.compile(
+    rf"\bbodies\s+of\s+(?:the\s+|all\s+)?(?P<count>{NUMBER_PATTERN.pattern})\s+"
+    rf"(?P<mods>{_MODIFIER}{{0,3}})(?P<noun>{_PLURAL_NOUNS})\b[^.;]{{0,30}}?"
+    r"\b(?:found|recovered|retrieved|discovered|dumped)\b",
+    re.IGNORECASE,
+)
+
+
+def _bodies_found(text: str, start: int, end: int) -> list[Figure]:
+    figures = []
+    for match in _BODIES_OF.finditer(text, start, end):
+        number = parse_number(match)
+        if number is None:
+            continue
+        group = _clean_group(match.group("mods"), match.group("noun"))
+        item = Item(number.value, group, nationality_of(group), match.start(), match.end())
+        figures.append(Figure("dead", number.value, None, match.start(), match.end(), [item]))
+    return figures
 
 
 #: "Two of the dead were Chinese citizens": a part of the dead, stated on its own.

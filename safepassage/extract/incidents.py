@@ -35,7 +35,8 @@ ATTACK_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("kidnapping", r"\bkidnap\w*|\babduct\w*|\btaken\s+hostage|\bhostages?\b"),
         (
             "bombing",
-            r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b|\bblasts?\b|\bexplosions?\b|\bexplosives?\b|\bIEDs?\b|\bgrenades?\b|\bcrackers?\b|\brockets?\b|\bmortars?\b|\bshell(?:ing|s|ed)\b|\blandmines?\b|\bdetonat\w*|\bexploded\b|\bartillery\b",
+            r"\bbl[eo]wn?\s+up\b|\bbomb(?:s|ed|ing|ings)?\b(?![\s-]+(?:disposal|squads?|proof|"
+            r"detection|detectors?)\b)|\bblasts?\b|\bexplosions?\b|\bexplosives?\b|\bIEDs?\b|\bgrenades?\b|\bcrackers?\b|\brockets?\b|\bmortars?\b|\bshell(?:ing|s|ed)\b|\blandmines?\b|\bdetonat\w*|\bexploded\b|\bartillery\b",
         ),
         ("assassination", r"\bassassinat\w*|\btarget(?:ed)?\s+killings?\b"),
         (
@@ -595,12 +596,13 @@ def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
         return pa.precision == "country" or pb.precision == "country"
     if pa.admin1 and pb.admin1 and pa.admin1 != pb.admin1:
         return False
+    fine = ("town", "point", "district")
     return not (
         pa.admin2
         and pb.admin2
         and pa.admin2 != pb.admin2
-        and "town" in (pa.precision, pb.precision)
-        and pa.precision == pb.precision
+        and pa.precision in fine
+        and pb.precision in fine
     )
 
 
@@ -645,8 +647,8 @@ def _place_mention(
             mention.place = None
         incidents[-1].mentions.append(mention)
         return pending
-    target = None
-    for incident in reversed(incidents):
+    target = _same_place_update(analysis, incidents, mention)
+    for incident in reversed(incidents if target is None else []):
         same_date = (
             mention.date is not None
             and incident.date is not None
@@ -670,8 +672,6 @@ def _place_mention(
             target = incident
         break
     if target is None:
-        target = _same_place_update(incidents, mention)
-    if target is None:
         target = Incident()
         incidents.append(target)
         target.mentions.extend(pending)
@@ -680,27 +680,33 @@ def _place_mention(
     return pending
 
 
-def _same_place_update(incidents: list[Incident], mention: Mention) -> Incident | None:
+def _same_place_update(
+    analysis: Analysis, incidents: list[Incident], mention: Mention
+) -> Incident | None:
     """The earlier incident whose toll an undated mention of no particular kind updates at the
     same place ("Larkana: one more policeman dies of wounds, toll rises to three" in a digest)."""
-    if (
-        mention.date is not None
-        or not mention.figures
-        or mention.attack_type not in (None, "unknown")
-        or mention.kind == "security_operation"
-        or mention.place is None
-        or mention.place.place is None
-        or mention.place.place.precision == "country"
-    ):
+    if mention.date is not None or not mention.figures or mention.kind == "security_operation":
+        return None
+    # The mention's place, or a place it names the event by ("Bannu police post attack: toll
+    # rises to three").
+    named = {
+        found.place.id
+        for found in [mention.place, *analysis.places_in(mention.start, mention.end)]
+        if found is not None and found.place is not None and found.place.precision != "country"
+    }
+    if not named:
         return None
     for incident in reversed(incidents):
         place = incident.place
-        if (
-            place is not None
-            and place.place is not None
-            and place.place.id == mention.place.place.id
+        if place is None or place.place is None or place.place.id not in named:
+            continue
+        types = {m.attack_type for m in incident.mentions}
+        if incident.mentions[0].kind == "attack" and (
+            mention.attack_type in (None, "unknown") or mention.attack_type in types
         ):
-            return incident if incident.mentions[0].kind == "attack" else None
+            # "Duki: bodies of five abducted miners found" after "Coal miners abducted in Duki".
+            return incident
+        return None
     return None
 
 

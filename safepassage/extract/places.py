@@ -48,10 +48,12 @@ class GazetteerLike(Protocol):
 
 #: Towns whose names are also common English words or too short for the entity ruler's
 #: patterns ("Hub", "Tank", "Dir", "Sui"): a place only when capitalised right after a
-#: locative preposition ("on the outskirts of Hub", "a bomb in Tank").
+#: locative preposition ("on the outskirts of Hub", "a bomb in Tank") or as a headline's label.
 _LOCATIVE_ONLY_NAME = re.compile(
     r"\b(?:in|near|of|outside|at|from|around|to|inside)\s+(?P<name>Hub|Tank|Dir|Sui|Mand)\b"
     r"(?![-'’]\w)"
+    # A headline's place label: "Tank: Militants attack police post".
+    r"|(?m:^[ \t*•-]*)(?P<label>Hub|Tank|Dir|Sui|Mand)(?=[ \t]*:)"
 )
 
 
@@ -61,8 +63,10 @@ def add_locative_names(
     """Add the places of :data:`_LOCATIVE_ONLY_NAME` that the model and the ruler miss; an
     entity the model gave the same words (an ORG "Hub") gives way."""
     found = [
-        (match.start("name"), match.end("name"), "GPE")
+        (match.start(group), match.end(group), "GPE")
         for match in _LOCATIVE_ONLY_NAME.finditer(text, start)
+        for group in ("name", "label")
+        if match.group(group)
     ]
     if not found:
         return entities
@@ -164,7 +168,10 @@ _JOURNEY_BEFORE = re.compile(
     # the wounded were treated.
     r"|\b(?:taken|rushed|shifted|moved|brought|flown|airlifted|evacuated|referred|sent)\s+"
     r"(?:by\s+\w+\s+)?to\s+(?:(?:a|the)\s+(?:[\w'’-]+\s+){0,3}(?:hospitals?|clinic|"
-    r"centre|center|facility)\s+in\s+)?$",
+    r"centre|center|facility)\s+in\s+)?$"
+    # "one more worker died in hospital in Abbottabad": where the wounded were treated.
+    r"|\b(?:died|treated|admitted|succumbed|recovering|undergoing|receiving)\b[^.;]{0,40}?"
+    r"\bhospitals?\s+(?:in|at)\s+$",
     re.IGNORECASE,
 )
 _PROJECT_WORD_END = re.compile(r"\b(?:project|plant|dam|mine|scheme)\Z", re.IGNORECASE)

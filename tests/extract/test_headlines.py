@@ -211,3 +211,38 @@ def test_a_news_in_brief_list_gives_one_event_per_place(extract: Extract) -> Non
     assert events[0]["fatalities"]["total"] == 3
     assert events[0]["injured"] is None
     assert events[3]["attack_type"] == "kidnapping"
+
+
+def test_a_roundup_keeps_each_district_apart_and_updates_by_place(extract: Extract) -> None:
+    text = (
+        "KP roundup\n"
+        "Tank: Militants attack police post, two constables martyred\n"
+        "Lakki Marwat: IED blast injures three soldiers\n"
+        "Dera Ismail Khan: Gunmen kill shopkeeper\n"
+        "Khyber: Security forces kill four terrorists in Tirah operation\n"
+        "Tank: toll in police post attack rises to three\n"
+    )
+    events = extract(text, published="2024-04-14")["events"]
+    summary = [
+        (e["kind"], e["location"]["admin2"], (e["fatalities"] or {}).get("total")) for e in events
+    ]
+    assert summary == [
+        ("attack", "Tank", 3),
+        ("attack", "Lakki Marwat", None),
+        ("attack", "Dera Ismail Khan", 1),
+        ("security_operation", "Khyber", 4),
+    ]
+
+
+def test_bodies_found_where_people_were_abducted_end_the_kidnapping(extract: Extract) -> None:
+    text = (
+        "Balochistan in brief\n"
+        "* Two Levies personnel shot dead in Kalat\n"
+        "* Coal miners abducted in Duki; search under way\n"
+        "* Grenade attack on Turbat market leaves 6 injured\n"
+        "* Duki: bodies of five abducted miners found\n"
+    )
+    events = extract(text, published="2024-04-14")["events"]
+    duki = [e for e in events if e["location"]["name"] == "Duki"]
+    assert len(events) == 3
+    assert [(e["attack_type"], e["fatalities"]["total"]) for e in duki] == [("kidnapping", 5)]
