@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from safepassage.extract.casualties import aggregate, find_figures
 from safepassage.extract.pipeline import blank_wire_tags
 from tests.extract.conftest import main_event
@@ -246,3 +248,13 @@ def test_bodies_found_where_people_were_abducted_end_the_kidnapping(extract: Ext
     duki = [e for e in events if e["location"]["name"] == "Duki"]
     assert len(events) == 3
     assert [(e["attack_type"], e["fatalities"]["total"]) for e in duki] == [("kidnapping", 5)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["RAZMAK BLAST KILLS FOUR SOLDIERS", "FOUR SOLDIERS KILLED IN RAZMAK BLAST; TTP CLAIMS ATTACK"],
+)
+def test_a_place_in_an_upper_case_headline_is_found(extract: Extract, text: str) -> None:
+    event = main_event(extract(text, published="2010-12-31"))
+    assert event["location"]["name"] == "Razmak"
+    assert event["fatalities"]["total"] == 4
