@@ -63,9 +63,13 @@ def _refine(
     analysis: Analysis, place: PlaceMention | None, foreign_sentences: frozenset[int]
 ) -> PlaceMention | None:
     """Narrow a regional phrase ("southwest Pakistan") to a finer place of the same province
-    that names the event elsewhere in the text ("the Quetta blast"), unless that sentence
-    belongs to another incident or the name is also used for something else."""
-    if place is None or place.place is None or not place.region:
+    that names the event elsewhere in the text ("the Quetta blast"), and a district to a town
+    of it named so ("NORTH WAZIRISTAN IED" ... "RAZMAK BLAST"), unless that sentence belongs to
+    another incident or the name is also used for something else."""
+    if place is None or place.place is None:
+        return place
+    district = None if place.region or place.place.precision != "district" else place.place.admin2
+    if not place.region and district is None:
         return place
     province = place.place.admin1
     # A name also used for a project ("the Dasu hydropower project") may name an attack after
@@ -80,6 +84,10 @@ def _refine(
             and candidate.admin1 == province
             and candidate.country == place.place.country
             and candidate.precision in ("point", "town", "district")
+            and (
+                district is None
+                or (candidate.admin2 == district and candidate.precision != "district")
+            )
             and candidate.id not in modifiers
             and analysis.sentence_of(mention.start) not in foreign_sentences
         ):

@@ -258,3 +258,13 @@ def test_a_place_in_an_upper_case_headline_is_found(extract: Extract, text: str)
     event = main_event(extract(text, published="2010-12-31"))
     assert event["location"]["name"] == "Razmak"
     assert event["fatalities"]["total"] == 4
+
+
+def test_a_district_is_narrowed_to_the_town_that_names_the_blast(extract: Extract) -> None:
+    text = (
+        "ROADSIDE BOMB KILLS TWO SOLDIERS IN SOUTH WAZIRISTAN\n"
+        "SOUTH WAZIRISTAN IED: TOLL RISES TO THREE\n"
+        "TTP CLAIMS WANA BLAST ON ARMY VEHICLE\n"
+    )
+    event = main_event(extract(text, published="2021-02-05"))
+    assert event["location"]["name"] == "Wana"
