@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -206,8 +207,8 @@ def measure(size: str, count: int, workers: int) -> dict[str, Any]:
     ]
     words = sum(len(document.text.split()) for document in documents)
 
-    # Warm-up: loads the model in this process and pays the first pool start, which a
-    # long-running worker pays once; it is reported separately as start-up time.
+    # Warm-up: loads the model (in this process, or in every worker where the pool does not
+    # fork) and pays the first pool start; it is reported separately as start-up time.
     cpu_start = _cpu_seconds()
     start = time.perf_counter()
     warm = list(extract_many(documents[: 2 * workers], workers=workers))
@@ -228,16 +229,22 @@ def measure(size: str, count: int, workers: int) -> dict[str, Any]:
     cpu = _cpu_seconds() - cpu_before
     load_after = os.getloadavg()[0]
     del warm
-    # Every extract_many call starts its own pool, whose workers load the model; the warm-up
-    # call measured that cost, and the steady-state figures leave it out once.
-    steady = elapsed - startup_s
-    work_cpu = cpu - startup_cpu
+    # The model is loaded once per process. In-process, or when the pool forks its workers from
+    # this process (they inherit the model it loaded), only the warm-up call pays for loading and
+    # the timed call's figures hold none of it. With another start method every call's workers
+    # load their own, so the timed call pays start-up once more, and the figures after start-up
+    # leave that out.
+    reloads = workers > 1 and multiprocessing.get_context().get_start_method() != "fork"
+    steady = elapsed - startup_s if reloads else elapsed
+    work_cpu = cpu - startup_cpu if reloads else cpu
     return {
         "size": size,
         "documents": done,
         "words": words,
         "mean_words": round(words / max(1, done), 1),
         "workers": workers,
+        "start_method": multiprocessing.get_context().get_start_method(),
+        "timed_call_loads_model": reloads,
         "seconds": round(elapsed, 3),
         "startup_seconds": round(startup_s, 3),
         "docs_per_s": round(done / elapsed, 1),
@@ -369,9 +376,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result['peak_rss_parent_mib']:>11}{result['peak_rss_worker_mib']:>11}"
             )
         for result in results:
+            again = "again in" if result["timed_call_loads_model"] else "none of it in"
             print(
                 f"{result['size']}: {result['docs_per_s_after_startup']} docs/s after start-up; "
-                f"{result['cpu_seconds']} CPU-s ({result['startup_cpu_seconds']} of them start-up), "
+                f"{result['cpu_seconds']} CPU-s (start-up {result['startup_cpu_seconds']} CPU-s "
+                f"in the warm-up call, {again} the timed one), "
                 f"{result['docs_per_cpu_s']} docs per CPU-second, "
                 f"projected on idle cores {result['projected_idle_docs_per_s']} docs/s; "
                 f"load average (1 min) before/after {result['load_average_1m']}"
