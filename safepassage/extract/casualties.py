@@ -922,15 +922,7 @@ _BODIES_OF = re.compile(
 
 
 def _bodies_found(text: str, start: int, end: int) -> list[Figure]:
-    figures = []
-    for match in _BODIES_OF.finditer(text, start, end):
-        number = parse_number(match)
-        if number is None:
-            continue
-        group = _clean_group(match.group("mods"), match.group("noun"))
-        item = Item(number.value, group, nationality_of(group), match.start(), match.end())
-        figures.append(Figure("dead", number.value, None, match.start(), match.end(), [item]))
-    return figures
+    return _dead_counted(_BODIES_OF, text, start, end, part=False)
 
 
 #: "Two of the dead were Chinese citizens": a part of the dead, stated on its own.
@@ -943,8 +935,16 @@ _OF_THE_DEAD = re.compile(
 
 
 def _parts_of_the_dead(text: str, start: int, end: int) -> list[Figure]:
+    return _dead_counted(_OF_THE_DEAD, text, start, end, part=True)
+
+
+def _dead_counted(
+    pattern: re.Pattern[str], text: str, start: int, end: int, *, part: bool
+) -> list[Figure]:
+    """One death figure per match of a pattern with ``count``, ``mods`` and ``noun`` groups;
+    with ``part``, a part of the dead stated on its own ("Two of the dead were Chinese")."""
     figures = []
-    for match in _OF_THE_DEAD.finditer(text, start, end):
+    for match in pattern.finditer(text, start, end):
         number = parse_number(match)
         if number is None:
             continue
@@ -953,7 +953,14 @@ def _parts_of_the_dead(text: str, start: int, end: int) -> list[Figure]:
         item = Item(count, group, nationality_of(group), match.start(), match.end())
         figures.append(
             Figure(
-                "dead", count, None, match.start(), match.end(), [item], whole=False, subset=True
+                "dead",
+                count,
+                None,
+                match.start(),
+                match.end(),
+                [item],
+                whole=not part,
+                subset=part,
             )
         )
     return figures
