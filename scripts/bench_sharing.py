@@ -9,7 +9,8 @@ partner, it times each of these and counts its SQL queries:
 
 * TAXII ``objects`` first page and a later page (``next`` cursor half way), limit 100 and 1000,
   through Django's test client with the partner's bearer token (share records written);
-* TAXII ``manifest`` first page (limit 100);
+* TAXII ``objects`` deep page (``next`` cursor nine tenths in), limit 100;
+* TAXII ``manifest`` first page and deep page (limit 100);
 * a full STIX bundle export for the partner (``stix.export_bundle``, recorded);
 * a MISP export for the partner (``misp.export_events`` + ``misp.dumps``, recorded);
 * one sync pull page (``sync.serve_pull``, ``SAFEPASSAGE_SYNC_PAGE_SIZE`` incidents).
@@ -363,10 +364,39 @@ def main() -> int:
         }
         base = f"/api/taxii2/{taxii.API_ROOT}/collections/{taxii.COLLECTION_ALIAS}/"
 
-        # The cursor half way through the collection, made by the server's own encoder.
-        entries, _ = taxii._entries(liaison, None)
-        middle = taxii.encode_next(entries[len(entries) // 2])
-        print(f"the partner's collection holds {len(entries):,} objects", flush=True)
+        def cursor_after(count: int) -> str | None:
+            """The ``next`` value the server gives after the first ``count`` objects (read
+            through the manifest, a page of at most 1,000 at a time)."""
+            params: dict[str, Any] = {}
+            cursor = None
+            while count > 0:
+                params["limit"] = min(count, taxii.MAX_LIMIT)
+                response = client.get(base + "manifest/", params, **headers)
+                data = json.loads(response.content)
+                count -= len(data.get("objects", []))
+                cursor = data.get("next")
+                if cursor is None:
+                    break
+                params["next"] = cursor
+            return cursor
+
+        # How many objects the collection holds, then cursors half way and nine tenths in.
+        held, cursor = 0, None
+        while True:
+            page = json.loads(
+                client.get(
+                    base + "manifest/",
+                    {"limit": taxii.MAX_LIMIT, **({"next": cursor} if cursor else {})},
+                    **headers,
+                ).content
+            )
+            held += len(page.get("objects", []))
+            cursor = page.get("next")
+            if not cursor:
+                break
+        middle = cursor_after(held // 2 + 1)
+        deep = cursor_after(held * 9 // 10)
+        print(f"the partner's collection holds {held:,} objects", flush=True)
 
         def taxii_get(path: str, **params: Any) -> Callable[[], Any]:
             def run() -> Any:
@@ -384,7 +414,15 @@ def main() -> int:
                 "taxii objects later page, limit 1000",
                 taxii_get("objects/", limit=1000, next=middle),
             ),
+            (
+                "taxii objects deep page (nine tenths in), limit 100",
+                taxii_get("objects/", limit=100, next=deep),
+            ),
             ("taxii manifest first page, limit 100", taxii_get("manifest/", limit=100)),
+            (
+                "taxii manifest deep page (nine tenths in), limit 100",
+                taxii_get("manifest/", limit=100, next=deep),
+            ),
             (
                 "stix bundle export (full)",
                 lambda: json.dumps(stix.export_bundle(reader, partner=partner, channel="export")),

@@ -41,7 +41,7 @@ from safepassage.access.policy import Action
 from safepassage.intel.models import Claim, Engagement, EventFields, Incident, Mention, Report
 from safepassage.registry.models import Organisation
 from safepassage.sharing import extension, services, tlp
-from safepassage.sharing.models import ExternalObject
+from safepassage.sharing.models import ExternalObject, InstanceIdentity
 from safepassage.sharing.stix_ids import IdMap, instance_identity, model_label
 from safepassage.sharing.stix_markings import marking_definition, marking_id
 
@@ -114,11 +114,16 @@ class StixExport:
 class _Builder:
     """Builds the STIX objects of one export; every id comes from one ``IdMap``."""
 
-    def __init__(self, include_text: bool) -> None:
-        self.ids = IdMap()
+    def __init__(
+        self,
+        include_text: bool,
+        ids: IdMap | None = None,
+        identity: InstanceIdentity | None = None,
+    ) -> None:
+        self.ids = ids if ids is not None else IdMap()
         self.include_text = include_text
         # Read once: every object names this instance, and the ids are minted under its uuid.
-        self.identity = instance_identity()
+        self.identity = identity or instance_identity()
         self.instance_id = f"identity--{self.identity.uuid}"
         self.namespace = uuid.UUID(str(self.identity.uuid))
         self.markings: set[str] = set()
@@ -190,7 +195,7 @@ class _Builder:
         has_point = incident.lat is not None and incident.lon is not None
         if not has_point and not incident.country:
             return None
-        stix_id = f"location--{uuid.uuid5(_namespace(self), f'intel.incident:{incident.pk}/place')}"
+        stix_id = f"location--{part_uuid(self.namespace, incident, 'place')}"
         obj: dict[str, Any] = {
             "type": "location",
             "spec_version": "2.1",
@@ -267,12 +272,11 @@ class _Builder:
         )
 
     def located_at(self, incident: Incident, incident_id: str, location_id: str) -> None:
-        rel = uuid.uuid5(_namespace(self), f"intel.incident:{incident.pk}/located-at")
         self._add(
             {
                 "type": "relationship",
                 "spec_version": "2.1",
-                "id": f"relationship--{rel}",
+                "id": f"relationship--{part_uuid(self.namespace, incident, 'located-at')}",
                 "created": timestamp(incident.created),
                 "modified": timestamp(incident.updated),
                 "relationship_type": "located-at",
@@ -420,8 +424,11 @@ def review(row: EventFields) -> dict[str, Any]:
     }
 
 
-def _namespace(builder: _Builder) -> uuid.UUID:
-    return builder.namespace
+def part_uuid(namespace: uuid.UUID, row: models.Model | tuple[str, int], part: str) -> uuid.UUID:
+    """The uuid of an object made of a part of ``row`` (a row, or its model label and pk): an
+    incident's or engagement's place (``"place"``) and its ``"located-at"`` relationship."""
+    label, pk = row if isinstance(row, tuple) else (model_label(row), row.pk)
+    return uuid.uuid5(namespace, f"{label}:{pk}/{part}")
 
 
 def _attribution(item: Any) -> dict[str, Any]:
@@ -450,14 +457,15 @@ def _behind(queryset: QuerySet[M], reader: Any) -> QuerySet[M]:
     return queryset.none()
 
 
+def from_origin(model: type[models.Model], origin: Organisation) -> QuerySet[ExternalObject]:
+    """The identity-map rows of the ``model`` rows that came from ``origin`` (no echo)."""
+    return ExternalObject.objects.filter(model=model_label(model), origin=origin)
+
+
 def _excluded_pks(model: type[models.Model], origin: Organisation | None) -> set[int]:
     if origin is None:
         return set()
-    return set(
-        ExternalObject.objects.filter(model=model_label(model), origin=origin).values_list(
-            "local_id", flat=True
-        )
-    )
+    return set(from_origin(model, origin).values_list("local_id", flat=True))
 
 
 def collect(

@@ -86,7 +86,7 @@ def participant(raw: Any, personal_data: bool) -> dict[str, Any] | None:
 
 def _place_uuid(builder: Any, engagement: Engagement, what: str) -> uuid.UUID:
     namespace = uuid.UUID(builder.instance_id.split("--", 1)[1])
-    return uuid.uuid5(namespace, f"intel.engagement:{engagement.pk}/{what}")
+    return stix.part_uuid(namespace, engagement, what)
 
 
 def _location(builder: Any, engagement: Engagement, engagement_id: str) -> None:

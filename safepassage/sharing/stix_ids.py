@@ -190,6 +190,20 @@ class IdMap:
         by_label: dict[str, list[int]] = {}
         for obj in objects:
             by_label.setdefault(model_label(obj), []).append(int(obj.pk))
+        self._load(by_label)
+
+    def preload_pks(self, pks_by_label: dict[str, Iterable[int]]) -> None:
+        """``preload`` for rows known by model label and pk; pks already loaded are skipped (a
+        label with nothing new costs no query)."""
+        checked = self._checked or set()
+        by_label: dict[str, list[int]] = {}
+        for label, pks in pks_by_label.items():
+            new = sorted({int(pk) for pk in pks if (label, int(pk)) not in checked})
+            if new:
+                by_label[label] = new
+        self._load(by_label)
+
+    def _load(self, by_label: dict[str, list[int]]) -> None:
         found = self._imported if self._imported is not None else {}
         checked = self._checked if self._checked is not None else set()
         instances = self._instances if self._instances is not None else {}
@@ -221,11 +235,14 @@ class IdMap:
 
     def stix_id(self, obj: models.Model, stix_type: str) -> str:
         """The id ``obj`` leaves under as ``stix_type`` (imported id, else the minted one)."""
-        label = model_label(obj)
-        key = (label, int(obj.pk))
+        return self.id_of(model_label(obj), int(obj.pk), stix_type)
+
+    def id_of(self, label: str, pk: int, stix_type: str) -> str:
+        """``stix_id`` for the row ``label``/``pk`` (no model instance needed)."""
+        key = (label, pk)
         if self._checked is None or key not in self._checked:
-            self.preload([obj])
+            self._load({label: [pk]})
         imported = (self._imported or {}).get(key)
         if imported and imported.startswith(f"{stix_type}--"):
             return imported
-        return local_id(stix_type, label, int(obj.pk), self.namespace())
+        return local_id(stix_type, label, pk, self.namespace())

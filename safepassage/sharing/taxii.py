@@ -20,6 +20,10 @@ Each object a partner receives is recorded (``ShareRecord``, channel ``taxii``).
 This instance keeps only the current version of each object: its ``date_added`` and its
 ``version`` are the object's ``modified`` (or ``created``) timestamp, so a changed incident is
 offered again to a client that pages with ``added_after``.
+
+A page costs what is on it, not the whole collection: ``stix_collection`` reads the order
+(``date_added`` and id) of the objects from the database, limited to the page, and builds only
+the page's objects; a manifest builds none.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import datetime
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -39,7 +43,6 @@ from django.conf import settings
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from safepassage.access import gate
@@ -47,8 +50,9 @@ from safepassage.access.marking import is_partner
 from safepassage.accounts.models import ApiToken
 from safepassage.audit.context import set_actor
 from safepassage.intel.models import Incident
-from safepassage.sharing import services, stix, stix_ids
+from safepassage.sharing import services, stix, stix_collection, stix_ids
 from safepassage.sharing.models import Channel
+from safepassage.sharing.stix_collection import Key
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -56,9 +60,6 @@ API_ROOT = "safepassage"
 COLLECTION_ALIAS = "incidents"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-# ``added_after`` reaches the database as "updated since": a margin keeps the reports and
-# relationships that were written just after their incident's last change in the page.
-SINCE_MARGIN = datetime.timedelta(hours=1)
 _STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}--[0-9a-fA-F-]{36}$")
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_MATCH_VALUES = 100
@@ -266,22 +267,6 @@ def collection(request: HttpRequest, user: Any, api_root: str, collection: str) 
 # --- objects --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One STIX object as the collection holds it."""
-
-    obj: dict[str, Any]
-    date_added: datetime.datetime
-
-    @property
-    def id(self) -> str:
-        return str(self.obj["id"])
-
-    @property
-    def version(self) -> str:
-        return str(self.obj.get("modified") or self.obj.get("created") or "")
-
-
 def parse_timestamp(value: str, name: str) -> datetime.datetime:
     """A TAXII/STIX timestamp (RFC 3339, UTC); a 400 error when it is not one."""
     text = value.strip()
@@ -305,38 +290,18 @@ def format_timestamp(value: datetime.datetime) -> str:
     return stix.timestamp(value)
 
 
-def _entries(
-    user: Any, since: datetime.datetime | None
-) -> tuple[list[Entry], dict[str, models.Model]]:
-    """Every object the collection holds for ``user``, oldest addition first, and the local
-    rows (incidents, reports) behind them by STIX id."""
+def _collection(user: Any) -> stix_collection.Collection:
+    """The collection ``user`` reads: ``stix.collect`` as ``user``, without what came from a
+    partner reading it (no echo), article text only where personal data may cross to it."""
     partner = user.organisation if is_partner(user) else None
-    include_text = services.personal_data_allowed(partner) if partner is not None else True
-    # Near the first representable time there is nothing older: read everything.
-    early = since is None or since < datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
-    export = stix.collect(
+    scope = stix_collection.Scope(
         user,
-        since=None if early else since - SINCE_MARGIN,
-        include_text=include_text,
-        # What came from the partner is not offered back to it (no echo).
         exclude_origin=partner,
+        include_text=(lambda: services.personal_data_allowed(partner))
+        if partner is not None
+        else True,
     )
-    entries = []
-    # An incident, its place and its relationship (a report and its sightings) share one
-    # stamp: each distinct stamp is parsed once.
-    parsed: dict[str, datetime.datetime] = {}
-    for obj in export.objects:
-        stamp = obj.get("modified") or obj.get("created")
-        if stamp:
-            text = str(stamp)
-            added = parsed.get(text)
-            if added is None:
-                added = parsed[text] = parse_timestamp(text, "date_added")
-        else:
-            added = timezone.now()
-        entries.append(Entry(obj, added))
-    entries.sort(key=lambda e: (e.date_added, e.id))
-    return entries, {sid: row for row, sid in export.rows}
+    return stix_collection.Collection(scope)
 
 
 def _match_values(request: HttpRequest, name: str) -> list[str] | None:
@@ -349,15 +314,40 @@ def _match_values(request: HttpRequest, name: str) -> list[str] | None:
     return values
 
 
-def _filter(
-    request: HttpRequest, entries: Iterable[Entry], object_id: str | None = None
-) -> list[Entry]:
-    """Apply ``added_after`` and the ``match[…]`` filters (section 3.4)."""
-    result = list(entries)
+@dataclass(frozen=True)
+class Filters:
+    """``added_after`` and the ``match[…]`` filters of a request (section 3.4)."""
+
+    added_after: datetime.datetime | None
+    ids: list[str] | None
+    types: list[str] | None
+    versions: set[datetime.datetime] | None
+    # match[spec_version] without 2.1: every object here is STIX 2.1, so none matches.
+    none: bool = False
+
+    def page(
+        self,
+        held: stix_collection.Collection,
+        position: tuple[datetime.datetime, str] | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[Key], bool]:
+        """The page of ``held`` these filters leave (``Collection.page``)."""
+        if self.none:
+            return [], False
+        return held.page(
+            added_after=self.added_after,
+            position=position,
+            ids=self.ids,
+            types=self.types,
+            versions=self.versions,
+            limit=limit,
+        )
+
+
+def _filters(request: HttpRequest, object_id: str | None = None) -> Filters:
+    """The request's filters (section 3.4), checked; ``object_id`` stands for ``match[id]``."""
     added_after = request.GET.get("added_after")
-    if added_after is not None:
-        after = parse_timestamp(added_after, "added_after")
-        result = [e for e in result if e.date_added > after]
+    after = parse_timestamp(added_after, "added_after") if added_after is not None else None
     ids = _match_values(request, "id")
     if object_id is not None:
         ids = [object_id]
@@ -365,22 +355,19 @@ def _filter(
         for value in ids:
             if not _STIX_ID.fullmatch(value):
                 raise TaxiiError(400, "Invalid match[id]", "Ids are STIX ids: type--uuid.")
-        wanted = set(ids)
-        result = [e for e in result if e.id in wanted]
     types = _match_values(request, "type")
     if types is not None:
         for value in types:
             if not _TYPE.fullmatch(value):
                 raise TaxiiError(400, "Invalid match[type]", "Types are STIX type names.")
-        result = [e for e in result if e.obj.get("type") in set(types)]
     spec_versions = _match_values(request, "spec_version")
-    if spec_versions is not None:
-        result = [e for e in result if str(e.obj.get("spec_version", "2.1")) in spec_versions]
-    result = _match_version(request, result)
-    return result
+    versions = _match_version(request)
+    none = spec_versions is not None and stix_collection.SPEC_VERSION not in spec_versions
+    return Filters(after, ids, types, versions, none)
 
 
-def _match_version(request: HttpRequest, entries: list[Entry]) -> list[Entry]:
+def _match_version(request: HttpRequest) -> set[datetime.datetime] | None:
+    """The versions ``match[version]`` asks for; None for every one (the default, "last")."""
     versions = _match_values(request, "version") or ["last"]
     keywords = {"first", "last", "all"}
     stamps = set()
@@ -389,8 +376,9 @@ def _match_version(request: HttpRequest, entries: list[Entry]) -> list[Entry]:
             stamps.add(parse_timestamp(value, "match[version]"))
     if keywords & set(versions):
         # One version of each object is held: it is the first, the last and all of them.
-        return entries
-    return [e for e in entries if e.version and parse_timestamp(e.version, "version") in stamps]
+        return None
+    # An object's one version is its date added.
+    return stamps
 
 
 def _limit(request: HttpRequest) -> int:
@@ -404,7 +392,7 @@ def _limit(request: HttpRequest) -> int:
     return min(int(text), MAX_LIMIT)
 
 
-def encode_next(entry: Entry) -> str:
+def encode_next(entry: Key) -> str:
     """The ``next`` value that resumes after ``entry`` (opaque to clients)."""
     text = f"{format_timestamp(entry.date_added)}|{entry.id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
@@ -428,35 +416,52 @@ def decode_next(value: str) -> tuple[datetime.datetime, str]:
         raise bad from exc
 
 
-def _page(request: HttpRequest, entries: Sequence[Entry]) -> tuple[list[Entry], str | None]:
+def _position(request: HttpRequest) -> tuple[datetime.datetime, str] | None:
+    """Where the ``next`` value of the request resumes, if it has one."""
+    value = request.GET.get("next")
+    return decode_next(value) if value is not None else None
+
+
+def _query(
+    request: HttpRequest,
+) -> tuple[Filters, tuple[datetime.datetime, str] | None, int]:
+    """The filters, the ``next`` position and the limit of a page request, checked in the
+    order their errors are answered: ``added_after``, ``next``, ``match[…]``, ``limit``."""
+    value = request.GET.get("added_after")
+    if value is not None:
+        parse_timestamp(value, "added_after")
+    position = _position(request)
+    filters = _filters(request)
+    return filters, position, _limit(request)
+
+
+def _page(request: HttpRequest, entries: Sequence[Key]) -> tuple[list[Key], str | None]:
     """One page of ``entries`` and the ``next`` value, if more follow (section 3.5)."""
     limit = _limit(request)
-    after = request.GET.get("next")
-    remaining = list(entries)
-    if after is not None:
-        position = decode_next(after)
-        remaining = [e for e in remaining if (e.date_added, e.id) > position]
+    position = _position(request)
+    remaining = [e for e in entries if position is None or (e.date_added, e.id) > position]
     page = remaining[:limit]
     more = len(remaining) > limit
     return page, encode_next(page[-1]) if more and page else None
 
 
-def _with_date_headers(response: HttpResponse, page: Sequence[Entry]) -> HttpResponse:
+def _with_date_headers(response: HttpResponse, page: Sequence[Key]) -> HttpResponse:
     if page:
         response["X-TAXII-Date-Added-First"] = format_timestamp(page[0].date_added)
         response["X-TAXII-Date-Added-Last"] = format_timestamp(page[-1].date_added)
     return response
 
 
-def _record(user: Any, page: Sequence[Entry], rows: dict[str, models.Model]) -> None:
-    """Record what crossed to a partner: one share record per incident or report served."""
+def _record(user: Any, page: Sequence[Key], rows: dict[str, models.Model]) -> None:
+    """Record what crossed to a partner: one share record per incident, report or engagement
+    served."""
     if not is_partner(user) or user.organisation_id is None:
         return
     crossed = [(rows[e.id], e.id) for e in page if e.id in rows]
     for model in {type(row) for row, _ in crossed}:
         of_model = [(row, sid) for row, sid in crossed if type(row) is model]
         services.record(
-            user.organisation_id,
+            user.organisation,
             Channel.TAXII,
             [row for row, _ in of_model],
             actor=user,
@@ -464,20 +469,22 @@ def _record(user: Any, page: Sequence[Entry], rows: dict[str, models.Model]) -> 
         )
 
 
-def _since(request: HttpRequest) -> datetime.datetime | None:
-    """The earliest ``date_added`` the page can hold: ``added_after`` or the ``next`` cursor's.
-
-    It bounds the export read from the database, so paging through a large collection does
-    not rebuild the objects of the pages already served.
-    """
-    bounds = []
-    value = request.GET.get("added_after")
-    if value is not None:
-        bounds.append(parse_timestamp(value, "added_after"))
-    cursor = request.GET.get("next")
-    if cursor is not None:
-        bounds.append(decode_next(cursor)[0])
-    return max(bounds) if bounds else None
+def _envelope(
+    user: Any,
+    held: stix_collection.Collection,
+    page: list[Key],
+    next_value: str | None,
+    always_objects: bool = False,
+) -> HttpResponse:
+    """The envelope (section 3.7) of ``page``, its objects built for it alone, recorded."""
+    built = held.objects(page)
+    _record(user, page, held.rows)
+    body: dict[str, Any] = {"more": next_value is not None}
+    if next_value:
+        body["next"] = next_value
+    if page or always_objects:
+        body["objects"] = [built[e.id] for e in page]
+    return _with_date_headers(taxii_response(body), page)
 
 
 @taxii_view
@@ -485,15 +492,19 @@ def objects(request: HttpRequest, user: Any, api_root: str, collection: str) -> 
     """Get objects (section 5.3): an envelope of STIX objects, paged."""
     _check_root(api_root)
     _check_collection(collection)
-    held, rows = _entries(user, _since(request))
-    page, next_value = _page(request, _filter(request, held))
-    _record(user, page, rows)
-    body: dict[str, Any] = {"more": next_value is not None}
-    if next_value:
-        body["next"] = next_value
-    if page:
-        body["objects"] = [e.obj for e in page]
-    return _with_date_headers(taxii_response(body), page)
+    filters, position, limit = _query(request)
+    held = _collection(user)
+    page, more = filters.page(held, position, limit)
+    return _envelope(user, held, page, encode_next(page[-1]) if more and page else None)
+
+
+def _one(request: HttpRequest, user: Any, object_id: str) -> tuple[Any, list[Key]]:
+    """The collection and the keys it holds for ``object_id`` (at most one) that the
+    request's filters leave; 404 for an id that is no STIX id."""
+    if not _STIX_ID.fullmatch(object_id):
+        raise TaxiiError(404, "Object not found", "Object ids are STIX ids: type--uuid.")
+    held = _collection(user)
+    return held, _filters(request, object_id=object_id).page(held)[0]
 
 
 @taxii_view
@@ -503,27 +514,23 @@ def object_detail(
     """Get an object (section 5.5): the envelope holding it, or 404."""
     _check_root(api_root)
     _check_collection(collection)
-    if not _STIX_ID.fullmatch(object_id):
-        raise TaxiiError(404, "Object not found", "Object ids are STIX ids: type--uuid.")
-    held, rows = _entries(user, None)
-    entries = _filter(request, held, object_id=object_id)
+    held, entries = _one(request, user, object_id)
     if not entries:
         raise TaxiiError(404, "Object not found", "No such object in this collection for you.")
     page, next_value = _page(request, entries)
-    _record(user, page, rows)
-    body: dict[str, Any] = {"more": next_value is not None, "objects": [e.obj for e in page]}
-    if next_value:
-        body["next"] = next_value
-    return _with_date_headers(taxii_response(body), page)
+    return _envelope(user, held, page, next_value, always_objects=True)
 
 
 @taxii_view
 def manifest(request: HttpRequest, user: Any, api_root: str, collection: str) -> HttpResponse:
-    """Get object manifests (section 5.4): id, date added, version and media type of each."""
+    """Get object manifests (section 5.4): id, date added, version and media type of each.
+
+    Only the keys are read: no object is built."""
     _check_root(api_root)
     _check_collection(collection)
-    held, _ = _entries(user, _since(request))
-    page, next_value = _page(request, _filter(request, held))
+    filters, position, limit = _query(request)
+    page, more = filters.page(_collection(user), position, limit)
+    next_value = encode_next(page[-1]) if more and page else None
     body: dict[str, Any] = {"more": next_value is not None}
     if next_value:
         body["next"] = next_value
@@ -549,8 +556,7 @@ def versions(
     _check_collection(collection)
     if not _STIX_ID.fullmatch(object_id):
         raise TaxiiError(404, "Object not found", "Object ids are STIX ids: type--uuid.")
-    held, _ = _entries(user, None)
-    entries = [e for e in held if e.id == object_id]
+    entries, _ = _collection(user).page(ids=[object_id])
     added_after = request.GET.get("added_after")
     if added_after is not None:
         after = parse_timestamp(added_after, "added_after")
